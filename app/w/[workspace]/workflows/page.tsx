@@ -1,0 +1,39 @@
+import Link from "next/link";
+import { requireActor } from "@/lib/auth/session";
+import { listWorkflows } from "@/lib/services/workflows";
+
+export const metadata = { title: "Workflows" };
+
+export default async function WorkflowsPage({ params }: { params: Promise<{ workspace: string }> }) {
+  const { workspace } = await params;
+  const workflows = await listWorkflows(await requireActor(workspace));
+  return (
+    <div>
+      <h1 className="mb-4 text-xl font-semibold">Workflows</h1>
+      {workflows.length === 0 ? (
+        <p className="rounded-lg border border-dashed border-slate-300 p-8 text-center text-slate-500">No workflows yet.</p>
+      ) : (
+        <ul className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3">
+          {workflows.map((w) => (
+            <li key={w.id}>
+              <Link href={`/w/${workspace}/workflows/${w.name}`} data-testid={`workflow-${w.name}`}
+                className="block h-full rounded-lg border border-slate-200 bg-white p-4 shadow-sm transition hover:border-indigo-400 dark:border-slate-800 dark:bg-slate-900">
+                <div className="flex items-baseline justify-between gap-2">
+                  <span className="font-medium">{w.title}</span>
+                  <span className="font-mono text-xs text-slate-400">{w.name}</span>
+                </div>
+                <p className="mt-1 text-sm text-slate-500">{w.description}</p>
+                <div className="mt-3 flex flex-wrap gap-1.5 text-xs">
+                  {w.latestVersion && <span className="rounded bg-slate-100 px-1.5 py-0.5 dark:bg-slate-800">latest v{w.latestVersion}</span>}
+                  {w.labels.map((l) => (
+                    <span key={l.name} className="rounded bg-indigo-50 px-1.5 py-0.5 text-indigo-700 dark:bg-indigo-950 dark:text-indigo-300">{l.name} → v{l.version}</span>
+                  ))}
+                </div>
+              </Link>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

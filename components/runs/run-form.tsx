@@ -1,0 +1,151 @@
+"use client";
+/**
+ * The run form, generated from a version's typed inputs. It submits through the
+ * startRunAction server action, shows the server's per-field messages, and opens the run
+ * page at once when the run is accepted.
+ */
+import { useRouter } from "next/navigation";
+import { useCallback, useMemo, useState, useTransition, type FormEvent, type KeyboardEvent } from "react";
+import type { InputSpec } from "@/lib/engine";
+import { startRunAction } from "@/lib/actions/runs";
+import { Button } from "@/components/ui/button";
+import { FileDropzone, type FileRefValue } from "./file-dropzone";
+
+type Values = Record<string, unknown>;
+
+const fieldClass =
+  "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:outline-none dark:border-slate-700 dark:bg-slate-950";
+
+function initialValues(specs: InputSpec[]): Values {
+  const values: Values = {};
+  for (const s of specs) {
+    if (s.type === "boolean") values[s.name] = s.default === true;
+    else if (s.type === "json") values[s.name] = s.default === undefined ? "" : JSON.stringify(s.default, null, 2);
+    else if (s.type === "file" || s.type === "file_list") values[s.name] = undefined;
+    else values[s.name] = s.default === undefined ? "" : String(s.default);
+  }
+  return values;
+}
+
+/** Form values → the inputs object the server validates (empty optional fields left out). */
+function toInputs(specs: InputSpec[], values: Values): Values {
+  const inputs: Values = {};
+  for (const s of specs) {
+    const v = values[s.name];
+    if (v === undefined || v === "" || (Array.isArray(v) && v.length === 0)) continue;
+    inputs[s.name] = v;
+  }
+  return inputs;
+}
+
+export function RunForm(props: {
+  workspace: string;
+  workflow: string;
+  label: string | null;
+  version: number | null;
+  inputs: InputSpec[];
+  canRun: boolean;
+}) {
+  const { workspace, workflow, label, version, inputs: specs, canRun } = props;
+  const router = useRouter();
+  const [values, setValues] = useState<Values>(() => initialValues(specs));
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const [message, setMessage] = useState<string | null>(null);
+  const [uploading, setUploading] = useState<Record<string, boolean>>({});
+  const [pending, startTransition] = useTransition();
+
+  const set = useCallback((name: string, value: unknown) => setValues((v) => ({ ...v, [name]: value })), []);
+  const fileHandlers = useMemo(
+    () =>
+      Object.fromEntries(
+        specs
+          .filter((s) => s.type === "file" || s.type === "file_list")
+          .map((s) => [s.name, (refs: FileRefValue[]) => set(s.name, s.type === "file" ? refs[0] : refs)]),
+      ),
+    [specs, set],
+  );
+
+  function submit(e?: FormEvent) {
+    e?.preventDefault();
+    if (pending) return;
+    setMessage(null);
+    setFieldErrors({});
+    startTransition(async () => {
+      const result = await startRunAction({ workspace, workflow, label, version, inputs: toInputs(specs, values) });
+      if (result.ok) {
+        router.push(`/w/${workspace}/runs/${result.data.runId}`);
+        return;
+      }
+      const errors: Record<string, string> = {};
+      const general: string[] = [];
+      for (const err of result.errors ?? []) {
+        const name = err.loc[0] === "inputs" ? String(err.loc[1]) : null;
+        if (name && specs.some((s) => s.name === name)) errors[name] ??= err.msg;
+        else general.push(err.msg);
+      }
+      setFieldErrors(errors);
+      setMessage(general.length ? general.join("; ") : Object.keys(errors).length ? "Please fix the highlighted fields." : result.message);
+    });
+  }
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === "Enter" && (e.metaKey || e.ctrlKey)) submit();
+  };
+
+  return (
+    <form onSubmit={submit} onKeyDown={onKeyDown} noValidate className="space-y-5" data-testid="run-form">
+      {specs.length === 0 && <p className="text-sm text-slate-500">This workflow takes no inputs.</p>}
+      {specs.map((spec) => {
+        const id = `input-${spec.name}`;
+        const error = fieldErrors[spec.name];
+        const value = values[spec.name];
+        return (
+          <div key={spec.name}>
+            <label htmlFor={id} className="block text-sm font-medium">
+              {spec.label ?? spec.name}
+              {spec.required !== false && spec.default === undefined && <span className="text-red-500"> *</span>}
+              <span className="ml-2 font-mono text-xs font-normal text-slate-400">{spec.type}</span>
+            </label>
+            {spec.description && <p className="text-xs text-slate-500">{spec.description}</p>}
+            {spec.type === "text" && (spec.multiline ? (
+              <textarea id={id} name={spec.name} rows={4} className={fieldClass} value={String(value ?? "")} onChange={(e) => set(spec.name, e.target.value)} />
+            ) : (
+              <input id={id} name={spec.name} className={fieldClass} value={String(value ?? "")} onChange={(e) => set(spec.name, e.target.value)} />
+            ))}
+            {spec.type === "number" && (
+              <input id={id} name={spec.name} inputMode="decimal" className={fieldClass} value={String(value ?? "")} onChange={(e) => set(spec.name, e.target.value)} />
+            )}
+            {spec.type === "boolean" && (
+              <input id={id} name={spec.name} type="checkbox" className="mt-2 h-4 w-4" checked={value === true} onChange={(e) => set(spec.name, e.target.checked)} />
+            )}
+            {spec.type === "select" && (
+              <select id={id} name={spec.name} className={fieldClass} value={String(value ?? "")} onChange={(e) => set(spec.name, e.target.value)}>
+                {spec.required === false && <option value="">—</option>}
+                {(spec.options ?? []).map((o) => <option key={o} value={o}>{o}</option>)}
+              </select>
+            )}
+            {spec.type === "json" && (
+              <textarea id={id} name={spec.name} rows={4} spellCheck={false} className={`${fieldClass} font-mono`} value={String(value ?? "")} onChange={(e) => set(spec.name, e.target.value)} />
+            )}
+            {(spec.type === "file" || spec.type === "file_list") && (
+              <div className="mt-1">
+                <FileDropzone workspace={workspace} inputName={spec.name} multiple={spec.type === "file_list"} accept={spec.accept}
+                  maxSize={spec.max_size} maxFiles={spec.max_files}
+                  onChange={fileHandlers[spec.name]}
+                  onBusyChange={(busy) => setUploading((u) => (u[spec.name] === busy ? u : { ...u, [spec.name]: busy }))} />
+              </div>
+            )}
+            {error && <p role="alert" data-testid={`error-${spec.name}`} className="mt-1 text-sm text-red-600">{error}</p>}
+          </div>
+        );
+      })}
+      {message && <p role="alert" data-testid="form-error" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700 dark:bg-red-950 dark:text-red-300">{message}</p>}
+      <div className="flex items-center gap-3">
+        <Button type="submit" disabled={pending || !canRun || Object.values(uploading).some(Boolean)}>
+          {pending ? "Starting…" : "Run"}
+        </Button>
+        <span className="text-xs text-slate-400">{canRun ? "Ctrl/⌘ + Enter" : "Your role can view runs but not start them"}</span>
+      </div>
+    </form>
+  );
+}

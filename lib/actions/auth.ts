@@ -1,0 +1,23 @@
+"use server";
+/** Sign-in and sign-out actions for the login form and the header. */
+import { AuthError } from "next-auth";
+import { signIn, signOut } from "../auth/auth";
+
+export async function signInAction(_prev: string | null, formData: FormData): Promise<string | null> {
+  const email = formData.get("email");
+  const password = formData.get("password");
+  if (typeof email !== "string" || typeof password !== "string" || !email || !password) {
+    return "Enter your email and password.";
+  }
+  try {
+    await signIn("credentials", { email, password, redirectTo: "/" });
+    return null;
+  } catch (err) {
+    if (err instanceof AuthError) return "That email and password do not match an account.";
+    throw err; // the redirect after a successful sign-in
+  }
+}
+
+export async function signOutAction(): Promise<void> {
+  await signOut({ redirectTo: "/login" });
+}

@@ -1,0 +1,109 @@
+/** The demo workflows a fresh install starts with. All of them run with no outside service. */
+
+const greetV1 = {
+  inputs: [{ name: "name", type: "text", label: "Name", description: "Who to greet", default: "World" }],
+  steps: [
+    { id: "greet", kind: "template", name: "Compose greeting", config: { template: "Hello, {{ inputs.name }}!" } },
+    {
+      id: "shout", kind: "code", name: "Upper-case and count",
+      config: { code: "const greeting = steps.greet.output.toUpperCase();\nconsole.log(`shouting ${greeting.length} characters`);\nreturn { greeting, length: greeting.length };" },
+    },
+    {
+      id: "result", kind: "transform", name: "Shape the result",
+      config: { expression: "{ 'greeting': steps.shout.output.greeting, 'length': steps.shout.output.length }" },
+    },
+  ],
+  outputs: { greeting: "{{ steps.result.output.greeting }}", length: "{{ steps.result.output.length }}" },
+};
+
+/** v2 (staging): an optional punctuation choice. */
+const greetV2 = {
+  ...greetV1,
+  inputs: [
+    ...greetV1.inputs,
+    { name: "punctuation", type: "select", label: "Punctuation", options: ["!", "?", "."], default: "!", required: false },
+  ],
+  steps: [
+    { ...greetV1.steps[0], config: { template: "Hello, {{ inputs.name }}{{ inputs.punctuation }}" } },
+    ...greetV1.steps.slice(1),
+  ],
+};
+
+const documentStats = {
+  inputs: [
+    {
+      name: "document", type: "file", label: "Document",
+      description: "A plain-text or CSV file (up to 5 MB)",
+      accept: [".txt", ".csv", ".md", "text/plain", "text/csv", "text/markdown"], max_size: 5 * 1024 * 1024,
+    },
+  ],
+  steps: [
+    { id: "read", kind: "extract", name: "Read the document", config: { file: "{{ inputs.document }}" } },
+    {
+      id: "stats", kind: "code", name: "Count",
+      config: {
+        code: [
+          "const doc = steps.read.output;",
+          "const words = doc.text.split(/\\s+/).filter(Boolean).length;",
+          "const result = { format: doc.format, characters: doc.characters, lines: doc.lines, words };",
+          "if (doc.format === 'csv') { result.rows = doc.rows.length; result.columns = doc.columns; }",
+          "console.log(`counted ${words} words`);",
+          "return result;",
+        ].join("\n"),
+      },
+    },
+    {
+      id: "report", kind: "template", name: "Write the report",
+      config: {
+        template:
+          "## {{ inputs.document.name }}\n\n| measure | value |\n|---|---|\n| format | {{ steps.stats.output.format }} |\n| lines | {{ steps.stats.output.lines }} |\n| words | {{ steps.stats.output.words }} |\n| characters | {{ steps.stats.output.characters }} |\n",
+      },
+    },
+  ],
+  outputs: { report: "{{ steps.report.output }}", stats: "{{ steps.stats.output }}" },
+};
+
+const formShowcase = {
+  inputs: [
+    { name: "title", type: "text", label: "Title", default: "Quarterly numbers" },
+    { name: "notes", type: "text", label: "Notes", multiline: true, required: false },
+    { name: "count", type: "number", label: "How many", min: 1, max: 100, default: 3 },
+    { name: "loud", type: "boolean", label: "Shout it", default: false, required: false },
+    { name: "tone", type: "select", label: "Tone", options: ["plain", "friendly", "formal"], default: "friendly" },
+    { name: "settings", type: "json", label: "Settings (JSON)", default: { "currency": "EUR" }, required: false },
+    { name: "attachments", type: "file_list", label: "Attachments", required: false, max_files: 5 },
+  ],
+  steps: [
+    {
+      id: "summary", kind: "transform", name: "Summarise the inputs",
+      config: {
+        expression:
+          "{ 'title': inputs.loud ? $uppercase(inputs.title) : inputs.title, 'items': [1..inputs.count].($string($) & '. ' & inputs.tone), 'settings': inputs.settings, 'attachments': $count(inputs.attachments) }",
+      },
+    },
+  ],
+  outputs: { summary: "{{ steps.summary.output }}" },
+};
+
+export interface DemoWorkflow {
+  name: string;
+  title: string;
+  description: string;
+  versions: unknown[];
+  labels: Record<string, number>;
+}
+
+export const demoWorkflows: DemoWorkflow[] = [
+  {
+    name: "greet", title: "Greet", description: "Says hello, loudly: a template, a code step and a transform.",
+    versions: [greetV1, greetV2], labels: { production: 1, staging: 2 },
+  },
+  {
+    name: "document-stats", title: "Document stats", description: "Reads a text or CSV file and reports lines, words and characters.",
+    versions: [documentStats], labels: { production: 1 },
+  },
+  {
+    name: "form-showcase", title: "Form showcase", description: "Every input type the run form supports, echoed back.",
+    versions: [formShowcase], labels: { production: 1 },
+  },
+];

@@ -1,0 +1,68 @@
+/**
+ * Runs one claimed run through the engine, turning engine events into the stored event
+ * log (RunEventWriter) and the run's final state.
+ */
+import { executeWorkflow, type EngineEvent, type FileRef } from "../engine";
+import { readFileBytes } from "../services/files";
+import { RunEventWriter } from "../services/run-event-writer";
+import type { ClaimedRun } from "../services/run-execution";
+
+export async function executeClaimedRun(run: ClaimedRun, signal: AbortSignal): Promise<void> {
+  const writer = new RunEventWriter(run.id, run.workspaceId, run.lastSeq);
+  const stepStarts = new Map<string, Date>();
+  const startedAt = run.startedAt ?? new Date();
+
+  const emit = (event: EngineEvent): Promise<void> | void => {
+    const { type, ...data } = event;
+    switch (event.type) {
+      case "run_started":
+        writer.append(type, data, { run: run.startedAt ? {} : { startedAt } });
+        return;
+      case "step_started":
+        stepStarts.set(event.step_id, new Date());
+        writer.append(type, data);
+        return;
+      case "step_finished":
+        writer.append(type, data, {
+          step: {
+            stepId: event.step_id, kind: event.kind, status: event.status, attempts: event.attempts,
+            output: event.output, error: event.error, tokens: event.tokens,
+            startedAt: stepStarts.get(event.step_id), finishedAt: new Date(),
+          },
+        });
+        // Dependants start only once this step's output is stored (resume relies on it).
+        return writer.flushNow();
+      case "run_finished": {
+        const finishedAt = new Date();
+        writer.append(type, data, {
+          run: {
+            status: event.status,
+            finishedAt,
+            elapsedMs: finishedAt.getTime() - startedAt.getTime(),
+            totalTokens: event.total_tokens,
+            errorCode: event.error?.code ?? null,
+            errorMessage: event.error?.message ?? null,
+            errorStep: event.error?.step_id ?? null,
+            leaseOwner: null,
+            leaseExpiresAt: null,
+          },
+          outputs: event.status === "succeeded" ? (event.outputs ?? {}) : undefined,
+        });
+        return writer.flushNow();
+      }
+      default:
+        writer.append(type, data);
+    }
+  };
+
+  await executeWorkflow({
+    definition: run.definition,
+    inputs: run.inputs,
+    completed: run.completed,
+    signal,
+    emit,
+    runId: run.uuid,
+    ports: { readFile: (ref: FileRef) => readFileBytes(run.workspaceId, ref.id) },
+  });
+  await writer.flushNow();
+}

@@ -1,0 +1,224 @@
+/**
+ * Workflows, their immutable versions and the labels that point at them.
+ * Every query carries the actor's workspaceId.
+ */
+import { db } from "../db/client";
+import { validateDefinition, type WorkflowDefinition } from "../engine";
+import type { Actor } from "../schemas/workspace";
+import { ConflictError, NotFoundError, ValidationError } from "./errors";
+import { assertCan } from "./permissions";
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const WORKFLOW_NAME_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** The `where` for a workflow reference: integer id, UUID, or name — always in the workspace. */
+function workflowWhere(workspaceId: number, ref: string | number) {
+  const s = String(ref).trim();
+  if (/^\d+$/.test(s)) return { workspaceId, id: Number(s) };
+  if (UUID_RE.test(s)) return { workspaceId, uuid: s.toLowerCase() };
+  return { workspaceId, name: s };
+}
+
+export async function findWorkflow(actor: Actor, ref: string | number) {
+  const workflow = await db.workflow.findFirst({ where: { ...workflowWhere(actor.workspaceId, ref), archivedAt: null } });
+  if (!workflow) throw new NotFoundError(`Workflow '${ref}'`);
+  return workflow;
+}
+
+export async function listWorkflows(actor: Actor) {
+  const workflows = await db.workflow.findMany({
+    where: { workspaceId: actor.workspaceId, archivedAt: null },
+    orderBy: { name: "asc" },
+    select: {
+      id: true, uuid: true, name: true, title: true, description: true, updatedAt: true,
+      versions: { select: { number: true }, orderBy: { number: "desc" }, take: 1 },
+      labels: { select: { name: true, version: { select: { number: true } } }, orderBy: { name: "asc" } },
+    },
+  });
+  return workflows.map(({ versions, labels, ...w }) => ({
+    ...w,
+    latestVersion: versions[0]?.number ?? null,
+    labels: labels.map((l) => ({ name: l.name, version: l.version.number })),
+  }));
+}
+
+/** A workflow with its versions (newest first) and labels, for the workflow page. */
+export async function getWorkflowOverview(actor: Actor, ref: string | number) {
+  const workflow = await findWorkflow(actor, ref);
+  const [versions, labels] = await Promise.all([
+    db.workflowVersion.findMany({
+      where: { workspaceId: actor.workspaceId, workflowId: workflow.id },
+      orderBy: { number: "desc" },
+      select: { id: true, number: true, message: true, createdAt: true },
+    }),
+    db.label.findMany({
+      where: { workspaceId: actor.workspaceId, workflowId: workflow.id },
+      orderBy: { name: "asc" },
+      select: { name: true, updatedAt: true, version: { select: { number: true } } },
+    }),
+  ]);
+  return {
+    workflow,
+    versions,
+    labels: labels.map((l) => ({ name: l.name, version: l.version.number, updatedAt: l.updatedAt })),
+  };
+}
+
+/** Parsed definitions by version id: versions never change, so this never goes stale. */
+const definitionCache = new Map<number, WorkflowDefinition>();
+
+function parseStoredDefinition(versionId: number, json: string): WorkflowDefinition {
+  let definition = definitionCache.get(versionId);
+  if (!definition) {
+    definition = JSON.parse(json) as WorkflowDefinition;
+    if (definitionCache.size > 5000) definitionCache.clear();
+    definitionCache.set(versionId, definition);
+  }
+  return definition;
+}
+
+/** A stored version's definition by id (callers have checked access to the run or workflow). */
+export async function getDefinitionOfVersion(versionId: number): Promise<WorkflowDefinition> {
+  const cached = definitionCache.get(versionId);
+  if (cached) return cached;
+  const version = await db.workflowVersion.findUniqueOrThrow({ where: { id: versionId }, select: { definition: true } });
+  return parseStoredDefinition(versionId, version.definition);
+}
+
+export interface VersionSelector {
+  label?: string | null;
+  version?: number | null;
+}
+
+/** The exact version a run will use: by label, by number, or the latest. */
+export async function resolveVersion(actor: Actor, ref: string | number, selector: VersionSelector = {}) {
+  if (selector.label && selector.version != null) {
+    throw new ValidationError([
+      { loc: ["body", "version"], msg: "Give either a label or a version number, not both", type: "value_error" },
+    ]);
+  }
+  const workflow = await findWorkflow(actor, ref);
+  const where = { workspaceId: actor.workspaceId, workflowId: workflow.id };
+  let version;
+  if (selector.label) {
+    const label = await db.label.findFirst({ where: { ...where, name: selector.label }, select: { version: true } });
+    if (!label) throw new NotFoundError(`Label '${selector.label}' of workflow '${workflow.name}'`);
+    version = label.version;
+  } else if (selector.version != null) {
+    version = await db.workflowVersion.findFirst({ where: { ...where, number: selector.version } });
+    if (!version) throw new NotFoundError(`Version ${selector.version} of workflow '${workflow.name}'`);
+  } else {
+    version = await db.workflowVersion.findFirst({ where, orderBy: { number: "desc" } });
+    if (!version) throw new NotFoundError(`A published version of workflow '${workflow.name}'`);
+  }
+  return {
+    workflow,
+    version: { id: version.id, number: version.number, createdAt: version.createdAt },
+    definition: parseStoredDefinition(version.id, version.definition),
+  };
+}
+
+function definitionOrThrow(raw: unknown): WorkflowDefinition {
+  const result = validateDefinition(raw);
+  if (!result.ok) {
+    throw new ValidationError(
+      result.errors.map((e) => ({ loc: ["definition", ...e.path], msg: e.message, type: "value_error" })),
+      `The workflow definition is invalid: ${result.errors.map((e) => e.message).join("; ")}`,
+    );
+  }
+  return result.definition;
+}
+
+export interface CreateWorkflowInput {
+  name: string;
+  title?: string;
+  description?: string;
+  definition: unknown;
+  labels?: string[];
+}
+
+/** Creates a workflow with its first version (v1), optionally pointing labels at it. */
+export async function createWorkflow(actor: Actor, input: CreateWorkflowInput) {
+  assertCan(actor, "edit");
+  if (!WORKFLOW_NAME_RE.test(input.name)) {
+    throw new ValidationError([
+      { loc: ["body", "name"], msg: "Use lower-case letters, digits, '-' and '_' (max 63)", type: "value_error" },
+    ]);
+  }
+  const definition = definitionOrThrow(input.definition);
+  const exists = await db.workflow.findFirst({ where: { workspaceId: actor.workspaceId, name: input.name } });
+  if (exists) throw new ConflictError(`A workflow named '${input.name}' already exists`);
+  return db.$transaction(async (tx) => {
+    const workflow = await tx.workflow.create({
+      data: {
+        workspaceId: actor.workspaceId,
+        name: input.name,
+        title: input.title ?? input.name,
+        description: input.description ?? "",
+      },
+    });
+    const version = await tx.workflowVersion.create({
+      data: {
+        workspaceId: actor.workspaceId, workflowId: workflow.id, number: 1,
+        definition: JSON.stringify(definition), createdById: actor.userId, message: "Initial version",
+      },
+    });
+    for (const label of input.labels ?? []) {
+      await tx.label.create({ data: { workspaceId: actor.workspaceId, workflowId: workflow.id, name: label, versionId: version.id } });
+      await tx.labelMove.create({
+        data: { workspaceId: actor.workspaceId, workflowId: workflow.id, label, toVersionNumber: 1, movedById: actor.userId },
+      });
+    }
+    return workflow;
+  });
+}
+
+/** Publishes the next immutable version of a workflow. */
+export async function publishVersion(actor: Actor, ref: string | number, rawDefinition: unknown, message = "") {
+  assertCan(actor, "edit");
+  const workflow = await findWorkflow(actor, ref);
+  const definition = definitionOrThrow(rawDefinition);
+  return db.$transaction(async (tx) => {
+    const last = await tx.workflowVersion.findFirst({
+      where: { workspaceId: actor.workspaceId, workflowId: workflow.id },
+      orderBy: { number: "desc" },
+      select: { number: true },
+    });
+    const version = await tx.workflowVersion.create({
+      data: {
+        workspaceId: actor.workspaceId, workflowId: workflow.id, number: (last?.number ?? 0) + 1,
+        definition: JSON.stringify(definition), createdById: actor.userId, message,
+      },
+    });
+    await tx.workflow.update({ where: { id: workflow.id }, data: { updatedAt: new Date() } });
+    return version;
+  });
+}
+
+/** Points a label at a version (creating the label if needed) and records the move. */
+export async function setLabel(actor: Actor, ref: string | number, label: string, versionNumber: number) {
+  assertCan(actor, "edit");
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/.test(label)) {
+    throw new ValidationError([{ loc: ["path", "label"], msg: "Invalid label name", type: "value_error" }]);
+  }
+  const workflow = await findWorkflow(actor, ref);
+  const version = await db.workflowVersion.findFirst({
+    where: { workspaceId: actor.workspaceId, workflowId: workflow.id, number: versionNumber },
+  });
+  if (!version) throw new NotFoundError(`Version ${versionNumber} of workflow '${workflow.name}'`);
+  return db.$transaction(async (tx) => {
+    const current = await tx.label.findFirst({
+      where: { workspaceId: actor.workspaceId, workflowId: workflow.id, name: label },
+      select: { id: true, version: { select: { number: true } } },
+    });
+    if (current) await tx.label.update({ where: { id: current.id }, data: { versionId: version.id } });
+    else await tx.label.create({ data: { workspaceId: actor.workspaceId, workflowId: workflow.id, name: label, versionId: version.id } });
+    await tx.labelMove.create({
+      data: {
+        workspaceId: actor.workspaceId, workflowId: workflow.id, label,
+        fromVersionNumber: current?.version.number ?? null, toVersionNumber: versionNumber, movedById: actor.userId,
+      },
+    });
+    return { label, version: versionNumber };
+  });
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+import path from "node:path";
+
+export default defineConfig({
+  resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
+  test: {
+    // Playwright owns e2e/*.spec.ts; vitest runs the colocated unit and integration tests.
+    include: ["lib/**/*.test.ts", "scripts/**/*.test.ts"],
+    testTimeout: 20_000,
+    pool: "forks",
+  },
+});
