@@ -6,9 +6,8 @@
 import { db } from "../db/client";
 import { demoWorkflows } from "../demo/workflows";
 import { hashPassword } from "../security/passwords";
-import { encryptSecret } from "../security/secret-box";
-import { randomToken, sha256Hex } from "../security/tokens";
-import type { Actor } from "../schemas/workspace";
+import { sha256Hex } from "../security/tokens";
+import { createWorkspace } from "./workspaces";
 import { createWorkflow, publishVersion, setLabel } from "./workflows";
 
 export const DEMO_EMAIL = "demo@flowdeck.local";
@@ -22,13 +21,7 @@ export async function seedDemo(): Promise<{ seeded: boolean }> {
   const user = await db.user.create({
     data: { email: DEMO_EMAIL, name: "Demo User", passwordHash: await hashPassword(DEMO_PASSWORD) },
   });
-  const workspace = await db.workspace.create({
-    data: {
-      slug: DEMO_WORKSPACE_SLUG, name: "Demo workspace", signingSecret: encryptSecret(randomToken(32)),
-      memberships: { create: { userId: user.id, role: "owner" } },
-    },
-  });
-  const actor: Actor = { workspaceId: workspace.id, workspaceSlug: workspace.slug, role: "owner", userId: user.id, apiKeyId: null };
+  const actor = await createWorkspace(user.id, { slug: DEMO_WORKSPACE_SLUG, name: "Demo workspace" });
 
   for (const wf of demoWorkflows) {
     const [first, ...rest] = wf.versions;
@@ -41,7 +34,7 @@ export async function seedDemo(): Promise<{ seeded: boolean }> {
   if (demoKey) {
     await db.apiKey.create({
       data: {
-        workspaceId: workspace.id, name: "Demo key", keyHash: sha256Hex(demoKey), last4: demoKey.slice(-4),
+        workspaceId: actor.workspaceId, name: "Demo key", keyHash: sha256Hex(demoKey), last4: demoKey.slice(-4),
         role: "admin", createdById: user.id,
       },
     });

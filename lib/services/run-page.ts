@@ -1,9 +1,8 @@
 /** Everything a run page renders first (before the live stream takes over). */
-import type { RunDetail } from "./runs";
 import { listRunEventsAfter } from "./run-events";
 import { getDefinitionOfVersion } from "./workflows";
 
-export async function loadRunPageData(run: RunDetail) {
+export async function loadRunPageData(run: { id: number; versionId: number }) {
   const [definition, frames] = await Promise.all([
     getDefinitionOfVersion(run.versionId),
     listRunEventsAfter(run.id, 0, 10_000),
