@@ -1,0 +1,22 @@
+/**
+ * `npm run db:migrate`: apply pending migrations to DATABASE_URL (default
+ * file:./data/flowdeck.db), from prisma/migrations or prisma/postgres/migrations.
+ * `npm start` does the same on its own; this is for doing it by hand (deploys, CI).
+ */
+import path from "node:path";
+import { databaseProvider, databaseUrl } from "../lib/db/config";
+import { applyMigrations } from "../lib/db/migrate";
+
+// Relative SQLite paths are relative to the project, as for `npm start`.
+process.chdir(path.resolve(import.meta.dirname, ".."));
+const url = databaseUrl();
+try {
+  const { applied } = await applyMigrations(url);
+  // Never print a password: PostgreSQL is named by host and database only.
+  const where = databaseProvider(url) === "sqlite" ? url : `postgres://${new URL(url).host}${new URL(url).pathname}`;
+  if (applied.length) for (const name of applied) console.log(`applied ${name}`);
+  console.log(applied.length ? `${applied.length} migration(s) applied to ${where}` : `${where} is up to date`);
+} catch (e) {
+  console.error(`db-migrate: ${(e as Error).message}`);
+  process.exit(1);
+}
