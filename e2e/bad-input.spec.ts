@@ -27,9 +27,9 @@ test("a missing required input is refused", async ({ page }) => {
 
 test("an unknown workflow says so", async ({ page }) => {
   await page.goto("/w/demo/workflows/no-such-workflow");
-  await expect(page.getByRole("alert")).toContainText("Workflow 'no-such-workflow' not found");
+  await expect(page.getByTestId("page-error")).toContainText("Workflow 'no-such-workflow' not found");
   await page.goto("/w/demo/workflows/greet?label=no-such-label");
-  await expect(page.getByRole("alert")).toContainText("Label 'no-such-label'");
+  await expect(page.getByTestId("page-error")).toContainText("Label 'no-such-label'");
 });
 
 test("a file of the wrong kind or too large is refused before upload", async ({ page }) => {

@@ -24,7 +24,7 @@ export default async function WorkflowPage({ params, searchParams }: { params: P
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;
     return (
-      <div role="alert" className="rounded-lg border border-amber-300 bg-amber-50 p-6 dark:border-amber-800 dark:bg-amber-950">
+      <div role="alert" data-testid="page-error" className="rounded-lg border border-amber-300 bg-amber-50 p-6 dark:border-amber-800 dark:bg-amber-950">
         <h1 className="font-semibold">{err.message}</h1>
         <p className="mt-1 text-sm">It may have been renamed, or it belongs to another workspace.</p>
         <Link href={`/w/${workspace}/workflows`} className="mt-3 inline-block text-sm text-indigo-600 hover:underline">← All workflows</Link>

@@ -1,0 +1,31 @@
+/**
+ * Flowdeck's workflow engine: definitions, input validation, templates, planning, step kinds
+ * and execution. Plain TypeScript: no Next.js, Prisma or app imports.
+ */
+export {
+  DEFAULT_RETRY_BACKOFF_MS, DEFAULT_TIMEOUT_MS, MAX_RETRIES,
+  inputSpecSchema, inputTypeSchema, stepSpecSchema, validateDefinition, workflowDefinitionSchema,
+  type DefinitionError, type DefinitionValidation, type InputSpec, type InputType, type StepSpec, type WorkflowDefinition,
+} from "./definition";
+export { buildInputsSchema, fileRefSchema, validateInputs, type FileRef, type InputError } from "./inputs";
+export {
+  findReferences, isFalsyText, lookupPath, parsePath, renderTemplate, resolveValueTemplate, stringifyValue, templatePaths,
+  type TemplateScope,
+} from "./template";
+export { forEachString, planWorkflow, referencedSteps, resolveStepRef, type PlannableStep, type WorkflowPlan } from "./planner";
+export {
+  engineEventSchema, logLevelSchema, runStatusSchema, stepStatusSchema,
+  type EngineEvent, type EngineEventType, type RunStatus, type StepStatus,
+} from "./events";
+export { csvToRows, CsvError, parseCsv } from "./csv";
+export {
+  codeStep, defineStepKind, extractStep, getStepKind, registerStepKind, StepError, stepKinds, templateStep, transformStep,
+  type EnginePorts, type StepContext, type StepEmittedEvent, type StepKind, type StepScope,
+} from "./steps";
+export type { ExtractOutput } from "./steps/extract";
+export { executeWorkflow, type ExecuteWorkflowOptions, type RunOutcome } from "./run-workflow";
+export { errorInfo, runStep, type StepResult, type StepRunEnv } from "./run-step";
+export {
+  getSandboxPool, SandboxPool, sandboxWorkerPath, shutdownSandboxPool,
+  type SandboxJob, type SandboxResult, type SandboxRunOptions,
+} from "./sandbox/pool";

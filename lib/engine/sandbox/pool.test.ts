@@ -1,0 +1,73 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { SandboxPool } from "./pool";
+
+/** A fake FLOWDECK_ROOT whose sandbox worker is the given source. */
+function fakeRoot(workerSource: string): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), "flowdeck-sandbox-"));
+  mkdirSync(path.join(root, "lib/engine/sandbox"), { recursive: true });
+  writeFileSync(path.join(root, "lib/engine/sandbox/sandbox-worker.mjs"), workerSource);
+  return root;
+}
+
+const job = { code: "return 1", inputs: "{}", steps: "{}", timeoutMs: 200, memoryMb: 32 };
+const savedRoot = process.env.FLOWDECK_ROOT;
+let pool: SandboxPool | null = null;
+
+afterEach(async () => {
+  await pool?.close();
+  pool = null;
+  if (savedRoot === undefined) delete process.env.FLOWDECK_ROOT;
+  else process.env.FLOWDECK_ROOT = savedRoot;
+});
+
+describe("SandboxPool", () => {
+  it("kills a worker that does not answer by its deadline + 1 s, and replaces it", async () => {
+    process.env.FLOWDECK_ROOT = fakeRoot(`
+      import { parentPort } from "node:worker_threads";
+      let n = 0;
+      parentPort.on("message", (job) => {
+        n++;
+        if (n === 1) { const end = Date.now() + 60_000; while (Date.now() < end) {} }
+        parentPort.postMessage({ id: job.id, type: "result", ok: true, output: String(n) });
+      });
+    `);
+    pool = new SandboxPool(1);
+    const t0 = performance.now();
+    expect(await pool.run(job)).toEqual({ ok: false, code: "timeout", message: "Step exceeded its time limit of 200 ms" });
+    const elapsed = performance.now() - t0;
+    expect(elapsed).toBeGreaterThan(1100);
+    expect(elapsed).toBeLessThan(2000);
+    // The replacement worker is fresh (its first job would hang too, so check the counter differently).
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const t1 = performance.now();
+    expect(await pool.run(job, { signal: controller.signal })).toMatchObject({ ok: false, code: "cancelled" });
+    expect(performance.now() - t1).toBeLessThan(1000);
+  });
+
+  it("answers sandbox_error when the worker cannot start, without a crash loop", async () => {
+    process.env.FLOWDECK_ROOT = fakeRoot(`throw new Error("cannot start");`);
+    pool = new SandboxPool(1);
+    const result = await pool.run(job);
+    expect(result).toMatchObject({ ok: false, code: "sandbox_error" });
+    expect(!result.ok && result.message).toMatch(/cannot start/);
+    expect(await pool.run(job)).toMatchObject({ ok: false, code: "sandbox_error" });
+  });
+
+  it("cancels a queued job without running it", async () => {
+    process.env.FLOWDECK_ROOT = fakeRoot(`
+      import { parentPort } from "node:worker_threads";
+      parentPort.on("message", (job) => setTimeout(() => parentPort.postMessage({ id: job.id, type: "result", ok: true, output: "1" }), 100));
+    `);
+    pool = new SandboxPool(1);
+    const controller = new AbortController();
+    const first = pool.run(job);
+    const second = pool.run(job, { signal: controller.signal });
+    controller.abort();
+    expect(await second).toMatchObject({ ok: false, code: "cancelled" });
+    expect(await first).toEqual({ ok: true, output: "1" });
+  });
+});

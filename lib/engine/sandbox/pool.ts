@@ -1,0 +1,229 @@
+/**
+ * A small pool of worker threads that run user JavaScript in QuickJS (see sandbox-worker.mjs).
+ * The host's event loop never runs user code; a worker that stops answering is terminated
+ * and replaced.
+ */
+import os from "node:os";
+import path from "node:path";
+import type { Worker as WorkerType } from "node:worker_threads";
+
+// Loaded at run time rather than imported: bundlers (Next.js) rewrite `new Worker(path)` into a
+// bundled worker chunk, but this worker must be the plain file on disk (see sandboxWorkerPath).
+const { Worker } = process.getBuiltinModule("node:worker_threads") as typeof import("node:worker_threads");
+type Worker = WorkerType;
+
+/** One evaluation request. `inputs` and `steps` are JSON texts. */
+export interface SandboxJob {
+  code: string;
+  inputs: string;
+  steps: string;
+  timeoutMs: number;
+  memoryMb: number;
+}
+
+/** Outcome of one evaluation; `output` is JSON text. */
+export type SandboxResult =
+  | { ok: true; output: string }
+  | { ok: false; code: "code_error" | "timeout" | "memory_limit" | "cancelled" | "sandbox_error"; message: string };
+
+/** Per-call hooks: abort signal and a sink for console lines. */
+export interface SandboxRunOptions {
+  signal?: AbortSignal;
+  onLog?: (level: "debug" | "info" | "warn" | "error", message: string) => void;
+}
+
+/** Grace period past the job's own deadline before the worker is killed. */
+const KILL_GRACE_MS = 1000;
+/** After a cancel request, how long the interrupt handler gets before the worker is killed. */
+const CANCEL_GRACE_MS = 500;
+
+interface PendingJob {
+  id: number;
+  job: SandboxJob;
+  options: SandboxRunOptions;
+  resolve: (result: SandboxResult) => void;
+  onAbort?: () => void;
+}
+
+interface Slot {
+  worker: Worker;
+  cancel: Int32Array;
+  current: PendingJob | null;
+  killTimer: NodeJS.Timeout | null;
+}
+
+/** Where the worker file lives on disk (not bundled: see the module comment in the worker). */
+export function sandboxWorkerPath(): string {
+  return path.join(process.env.FLOWDECK_ROOT ?? process.cwd(), "lib/engine/sandbox/sandbox-worker.mjs");
+}
+
+/** Runs sandbox jobs on a fixed number of workers, queueing the rest in arrival order. */
+export class SandboxPool {
+  /** A null entry is a crashed worker, respawned when work arrives (no crash loop). */
+  private readonly slots: (Slot | null)[] = [];
+  private readonly queue: PendingJob[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(readonly size: number = Math.min(2, os.availableParallelism())) {
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+  }
+
+  /** Evaluates one job; never rejects (failures come back as `{ ok: false }`). */
+  run(job: SandboxJob, options: SandboxRunOptions = {}): Promise<SandboxResult> {
+    if (this.closed) return Promise.resolve({ ok: false, code: "sandbox_error", message: "The sandbox pool is shut down" });
+    if (options.signal?.aborted) return Promise.resolve(cancelled());
+    return new Promise<SandboxResult>((resolve) => {
+      const pending: PendingJob = { id: this.nextId, job, options, resolve };
+      this.nextId = this.nextId >= 0x3fffffff ? 1 : this.nextId + 1;
+      if (options.signal) {
+        pending.onAbort = () => this.abort(pending);
+        options.signal.addEventListener("abort", pending.onAbort, { once: true });
+      }
+      this.queue.push(pending);
+      this.dispatch();
+    });
+  }
+
+  /** Terminates every worker; queued and running jobs end with "sandbox_error". */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const pending of this.queue.splice(0)) this.settle(pending, { ok: false, code: "sandbox_error", message: "The sandbox pool is shut down" });
+    await Promise.all(
+      this.slots.map((slot) => {
+        if (!slot) return undefined;
+        if (slot.current) this.settle(slot.current, { ok: false, code: "sandbox_error", message: "The sandbox pool is shut down" });
+        this.clearKill(slot);
+        slot.current = null;
+        return slot.worker.terminate();
+      }),
+    );
+    this.slots.length = 0;
+  }
+
+  private spawn(): Slot {
+    const cancelBuffer = new SharedArrayBuffer(4);
+    const worker = new Worker(sandboxWorkerPath(), {
+      workerData: { cancel: cancelBuffer },
+      env: {}, // the worker needs no host environment variables
+    });
+    const slot: Slot = { worker, cancel: new Int32Array(cancelBuffer), current: null, killTimer: null };
+    worker.unref();
+    worker.on("message", (msg: WorkerMessage) => this.onMessage(slot, msg));
+    worker.on("error", (error) => this.onCrash(slot, `The sandbox worker failed (${sandboxWorkerPath()}): ${error.message}`));
+    worker.on("exit", () => this.onCrash(slot, "The sandbox worker stopped unexpectedly"));
+    return slot;
+  }
+
+  private dispatch(): void {
+    for (let i = 0; i < this.slots.length; i++) {
+      if (this.queue.length === 0) return;
+      const slot = (this.slots[i] ??= this.spawn());
+      if (slot.current) continue;
+      const pending = this.queue.shift()!;
+      slot.current = pending;
+      slot.worker.ref();
+      slot.killTimer = setTimeout(() => this.kill(slot, timedOut(pending.job.timeoutMs)), pending.job.timeoutMs + KILL_GRACE_MS);
+      const { code, inputs, steps, timeoutMs, memoryMb } = pending.job;
+      slot.worker.postMessage({ id: pending.id, code, inputs, steps, timeoutMs, memoryMb });
+    }
+  }
+
+  private onMessage(slot: Slot, msg: WorkerMessage): void {
+    const pending = slot.current;
+    if (!pending || msg.id !== pending.id) return; // a late message from a job already settled
+    if (msg.type === "log") {
+      pending.options.onLog?.(msg.level, msg.message);
+      return;
+    }
+    this.release(slot);
+    this.settle(pending, msg.ok ? { ok: true, output: msg.output } : { ok: false, code: msg.code, message: msg.message });
+    this.dispatch();
+  }
+
+  private abort(pending: PendingJob): void {
+    const queued = this.queue.indexOf(pending);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      this.settle(pending, cancelled());
+      return;
+    }
+    const slot = this.slots.find((s) => s?.current === pending);
+    if (!slot) return;
+    Atomics.store(slot.cancel, 0, pending.id);
+    // If the interrupt handler does not get a chance (a long native call), kill the worker.
+    this.clearKill(slot);
+    slot.killTimer = setTimeout(() => this.kill(slot, cancelled()), CANCEL_GRACE_MS);
+  }
+
+  /** Wall-clock kill: terminate the worker, answer its job, and put a fresh worker in its place. */
+  private kill(slot: Slot, result: SandboxResult): void {
+    const pending = slot.current;
+    this.discard(slot, true);
+    if (pending) this.settle(pending, result);
+    this.dispatch();
+  }
+
+  private onCrash(slot: Slot, message: string): void {
+    if (this.closed || !this.slots.includes(slot)) return;
+    const pending = slot.current;
+    this.discard(slot, false);
+    if (pending) this.settle(pending, { ok: false, code: "sandbox_error", message });
+    this.dispatch();
+  }
+
+  /** Drops a worker; a killed one is replaced at once, a crashed one when work arrives. */
+  private discard(slot: Slot, respawn: boolean): void {
+    this.clearKill(slot);
+    slot.current = null;
+    slot.worker.removeAllListeners();
+    slot.worker.on("error", () => {}); // errors while terminating are expected
+    void slot.worker.terminate();
+    const index = this.slots.indexOf(slot);
+    if (index >= 0) this.slots[index] = respawn && !this.closed ? this.spawn() : null;
+  }
+
+  private release(slot: Slot): void {
+    this.clearKill(slot);
+    slot.current = null;
+    slot.worker.unref();
+  }
+
+  private clearKill(slot: Slot): void {
+    if (slot.killTimer) clearTimeout(slot.killTimer);
+    slot.killTimer = null;
+  }
+
+  private settle(pending: PendingJob, result: SandboxResult): void {
+    if (pending.onAbort) pending.options.signal?.removeEventListener("abort", pending.onAbort);
+    pending.resolve(result);
+  }
+}
+
+type WorkerMessage =
+  | { id: number; type: "log"; level: "debug" | "info" | "warn" | "error"; message: string }
+  | { id: number; type: "result"; ok: true; output: string }
+  | { id: number; type: "result"; ok: false; code: "code_error" | "timeout" | "memory_limit" | "cancelled"; message: string };
+
+function cancelled(): SandboxResult {
+  return { ok: false, code: "cancelled", message: "The step was cancelled" };
+}
+
+function timedOut(timeoutMs: number): SandboxResult {
+  return { ok: false, code: "timeout", message: `Step exceeded its time limit of ${timeoutMs} ms` };
+}
+
+let shared: SandboxPool | null = null;
+
+/** The process-wide pool, started on first use. */
+export function getSandboxPool(): SandboxPool {
+  shared ??= new SandboxPool();
+  return shared;
+}
+
+/** Stops the process-wide pool (tests call this in afterAll; the next use starts a new one). */
+export async function shutdownSandboxPool(): Promise<void> {
+  const pool = shared;
+  shared = null;
+  if (pool) await pool.close();
+}

@@ -1,0 +1,27 @@
+/** The step kinds the engine knows, by name. */
+import { codeStep } from "./code";
+import { extractStep } from "./extract";
+import { templateStep } from "./template";
+import { transformStep } from "./transform";
+import type { StepKind } from "./types";
+
+/** Registry of step kinds. */
+export const stepKinds: Record<string, StepKind> = {
+  [templateStep.kind]: templateStep,
+  [codeStep.kind]: codeStep,
+  [transformStep.kind]: transformStep,
+  [extractStep.kind]: extractStep,
+};
+
+/** The kind with this name, or undefined. */
+export function getStepKind(kind: string): StepKind | undefined {
+  return Object.hasOwn(stepKinds, kind) ? stepKinds[kind] : undefined;
+}
+
+/** Adds (or replaces) a step kind; used by hosts and tests to plug in extra kinds. */
+export function registerStepKind(kind: StepKind): void {
+  stepKinds[kind.kind] = kind;
+}
+
+export { codeStep, extractStep, templateStep, transformStep };
+export { defineStepKind, StepError, type EnginePorts, type StepContext, type StepEmittedEvent, type StepKind, type StepScope } from "./types";

@@ -1,0 +1,63 @@
+/** The contract between the engine and a step kind. */
+import type { z } from "zod";
+import type { FileRef } from "../inputs";
+
+/** What the host supplies to the engine (the engine itself does no I/O of its own). */
+export interface EnginePorts {
+  /** The bytes of an uploaded file. */
+  readFile(ref: FileRef, signal?: AbortSignal): Promise<Uint8Array>;
+}
+
+/** The values a step can read: run inputs, outputs of finished steps, the run id. */
+export interface StepScope {
+  inputs: Record<string, unknown>;
+  steps: Record<string, { output: unknown }>;
+  run?: { id: string };
+}
+
+/** Events a step may emit while it runs (the engine adds step_id). */
+export type StepEmittedEvent =
+  | { type: "log"; level: "debug" | "info" | "warn" | "error"; message: string }
+  | { type: "text_chunk"; text: string }
+  | { type: "progress"; fraction: number; message?: string };
+
+/** Everything a step kind gets for one attempt. Treat `scope` as read-only. */
+export interface StepContext<Config = unknown> {
+  stepId: string;
+  /** The step's config, parsed by the kind's configSchema (defaults applied). */
+  config: Config;
+  scope: StepScope;
+  /** Aborts on the step's timeout or when the run is cancelled or fails. */
+  signal: AbortSignal;
+  /** The step's time limit for this attempt, in ms. */
+  timeoutMs: number;
+  emit(event: StepEmittedEvent): void;
+  ports: EnginePorts;
+  addTokens(n: number): void;
+}
+
+/** A kind of step: its config schema and how to run it. The returned value is the output. */
+export interface StepKind<Config = any> {
+  kind: string;
+  configSchema: z.ZodType<Config>;
+  run(ctx: StepContext<Config>): Promise<unknown>;
+}
+
+/**
+ * An error with a machine-readable code. Codes the engine treats specially: "cancelled" and
+ * "validation" are never retried; "timeout" is used for time limits.
+ */
+export class StepError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "StepError";
+  }
+}
+
+/** Helper for typed kind definitions. */
+export function defineStepKind<Config>(kind: StepKind<Config>): StepKind<Config> {
+  return kind;
+}
