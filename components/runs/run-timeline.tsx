@@ -30,7 +30,7 @@ export function RunTimeline({ state }: { state: RunViewState }) {
         const stop = step.finishedAt ? Date.parse(step.finishedAt) - t0 : step.startedAt ? end - t0 : null;
         const duration = step.durationMs ?? (start != null && stop != null ? stop - start : null);
         return (
-          <li key={step.id} data-testid={`step-${step.id}`} data-status={step.status} className="grid grid-cols-[10rem_1fr_5rem] items-center gap-3 text-sm">
+          <li key={step.id} data-testid={`step-${step.id}`} data-status={step.status} className="grid grid-cols-[minmax(8rem,16rem)_1fr_5rem] items-center gap-3 text-sm">
             <div className="flex min-w-0 items-center gap-2">
               <StatusBadge status={step.status} />
               <span className="truncate" title={step.id}>{step.name}</span>
