@@ -85,6 +85,21 @@ const formShowcase = {
   outputs: { summary: "{{ steps.summary.output }}" },
 };
 
+/** Slow on purpose, so the live timeline can be watched step by step. */
+const releasePipeline = {
+  inputs: [{ name: "release", type: "text", label: "Release name", default: "v1.0" }],
+  steps: [
+    { id: "prepare", kind: "delay", name: "Prepare", config: { ms: 1200, message: "Collecting changes" } },
+    { id: "build", kind: "delay", name: "Build", needs: ["prepare"], config: { ms: 1500, message: "Building artifacts" } },
+    { id: "test", kind: "delay", name: "Test", needs: ["prepare"], config: { ms: 1000, message: "Running checks" } },
+    {
+      id: "notes", kind: "template", name: "Write release notes", needs: ["build", "test"],
+      config: { template: "# {{ inputs.release }}\n\nBuilt in {{ steps.build.output.waited_ms }} ms, tested in {{ steps.test.output.waited_ms }} ms." },
+    },
+  ],
+  outputs: { notes: "{{ steps.notes.output }}" },
+};
+
 export interface DemoWorkflow {
   name: string;
   title: string;
@@ -105,5 +120,9 @@ export const demoWorkflows: DemoWorkflow[] = [
   {
     name: "form-showcase", title: "Form showcase", description: "Every input type the run form supports, echoed back.",
     versions: [formShowcase], labels: { production: 1 },
+  },
+  {
+    name: "release-pipeline", title: "Release pipeline", description: "Four steps over a few seconds (two in parallel): watch them live.",
+    versions: [releasePipeline], labels: { production: 1 },
   },
 ];

@@ -1,5 +1,6 @@
 /** The step kinds the engine knows, by name. */
 import { codeStep } from "./code";
+import { delayStep } from "./delay";
 import { extractStep } from "./extract";
 import { templateStep } from "./template";
 import { transformStep } from "./transform";
@@ -11,6 +12,7 @@ export const stepKinds: Record<string, StepKind> = {
   [codeStep.kind]: codeStep,
   [transformStep.kind]: transformStep,
   [extractStep.kind]: extractStep,
+  [delayStep.kind]: delayStep,
 };
 
 /** The kind with this name, or undefined. */
@@ -23,5 +25,5 @@ export function registerStepKind(kind: StepKind): void {
   stepKinds[kind.kind] = kind;
 }
 
-export { codeStep, extractStep, templateStep, transformStep };
+export { codeStep, delayStep, extractStep, templateStep, transformStep };
 export { defineStepKind, StepError, type EnginePorts, type StepContext, type StepEmittedEvent, type StepKind, type StepScope } from "./types";
