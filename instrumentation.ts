@@ -1,7 +1,14 @@
-/** Runs once when the Next.js server starts: the embedded executor resumes unfinished runs. */
+/**
+ * Runs once when the Next.js server starts: warms the code sandbox (so the first user's
+ * code step does not pay for loading QuickJS) and lets the embedded executor resume
+ * unfinished runs.
+ */
 export async function register() {
-  if (process.env.NEXT_RUNTIME === "nodejs") {
-    const { startExecutor } = await import("./lib/executor");
-    await startExecutor();
-  }
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  const { getSandboxPool } = await import("./lib/engine");
+  const pool = getSandboxPool();
+  const warm = { code: "return 1", inputs: "{}", steps: "{}", timeoutMs: 5000, memoryMb: 32 };
+  void Promise.all(Array.from({ length: pool.size }, () => pool.run(warm))).catch(() => {});
+  const { startExecutor } = await import("./lib/executor");
+  await startExecutor();
 }
