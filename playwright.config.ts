@@ -11,7 +11,7 @@ export default defineConfig({
   fullyParallel: false,
   workers: 2,
   retries: 0,
-  reporter: [["list"], ["json", { outputFile: "test-results/playwright.json" }]],
+  reporter: [["list"], ["json", { outputFile: ".test-reports/playwright.json" }]],
   use: {
     baseURL: E2E_BASE_URL,
     screenshot: "only-on-failure",

@@ -2,19 +2,22 @@
  * `npm start`: the one command that brings Flowdeck up on a fresh machine.
  *
  * 1. settles configuration (DATABASE_URL, PORT, and a secret key kept in the data folder);
- * 2. builds the app if no production build exists (`--dev` runs `next dev` instead);
+ * 2. builds the app if no production build exists, or the sources changed since it was
+ *    made (`--dev` runs `next dev` instead);
  * 3. applies pending migrations to DATABASE_URL;
  * 4. seeds the demo workspace on first start;
  * 5. starts the Next.js server on PORT (default 3000) and forwards signals to it.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
 import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
 process.chdir(root);
 const dev = process.argv.includes("--dev");
+/** `--build-only`: make sure the production build is current, then exit (used by `npm test`). */
+const buildOnly = process.argv.includes("--build-only");
 
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 process.env.CHECKPOINT_DISABLE = "1";
@@ -34,11 +37,40 @@ process.env.AUTH_SECRET ||= process.env.FLOWDECK_SECRET_KEY;
 
 const nextBin = path.join(root, "node_modules/.bin/next");
 
-if (!dev && !existsSync(path.join(root, ".next/BUILD_ID"))) {
-  console.log("flowdeck: no production build yet, running `next build` (about a minute)…");
-  const build = spawnSync(nextBin, ["build"], { stdio: "inherit", env: process.env });
-  if (build.status !== 0) process.exit(build.status ?? 1);
+/** A fingerprint of everything the build is made from (paths, sizes, modification times). */
+function sourceFingerprint(): string {
+  const hash = createHash("sha256");
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== "generated" && entry.name !== "node_modules") walk(full);
+      } else {
+        const st = statSync(full);
+        hash.update(`${path.relative(root, full)}:${st.size}:${st.mtimeMs}\n`);
+      }
+    }
+  };
+  for (const dir of ["app", "components", "lib", "public"]) if (existsSync(path.join(root, dir))) walk(path.join(root, dir));
+  for (const file of ["package-lock.json", "next.config.js", "instrumentation.ts", "postcss.config.mjs", "tsconfig.json"]) {
+    if (existsSync(path.join(root, file))) hash.update(`${file}:${statSync(path.join(root, file)).mtimeMs}\n`);
+  }
+  return hash.digest("hex");
 }
+
+if (!dev) {
+  const stampFile = path.join(root, ".next/flowdeck-source.sha256");
+  const fingerprint = sourceFingerprint();
+  const built = existsSync(path.join(root, ".next/BUILD_ID"));
+  const stale = built && (!existsSync(stampFile) || readFileSync(stampFile, "utf8") !== fingerprint);
+  if (!built || stale) {
+    console.log(`flowdeck: ${built ? "sources changed since the last build" : "no production build yet"}, running \`next build\` (about a minute)…`);
+    const build = spawnSync(nextBin, ["build"], { stdio: "inherit", env: process.env });
+    if (build.status !== 0) process.exit(build.status ?? 1);
+    writeFileSync(stampFile, fingerprint);
+  }
+}
+if (buildOnly) process.exit(0);
 
 const { applyMigrations } = await import("../lib/db/migrate");
 const { applied } = await applyMigrations(process.env.DATABASE_URL);
