@@ -78,7 +78,7 @@ const formShowcase = {
       id: "summary", kind: "transform", name: "Summarise the inputs",
       config: {
         expression:
-          "{ 'title': inputs.loud ? $uppercase(inputs.title) : inputs.title, 'items': [1..inputs.count].($string($) & '. ' & inputs.tone), 'settings': inputs.settings, 'attachments': $count(inputs.attachments) }",
+          "{ 'title': inputs.loud ? $uppercase(inputs.title) : inputs.title, 'items': [1..inputs.count].($string($) & '. ' & $inputs.tone), 'settings': inputs.settings, 'attachments': $count(inputs.attachments) }",
       },
     },
   ],

@@ -103,6 +103,17 @@ describe("runs service", () => {
     expect(String(run.outputs?.report)).toContain("t.csv");
   });
 
+  it("runs the form showcase with every input type", async () => {
+    const showcase = demoWorkflows.find((w) => w.name === "form-showcase")!;
+    await createWorkflow(a, { name: "form-showcase", definition: showcase.versions[0] });
+    const started = await startRun(a, {
+      workflow: "form-showcase", origin: "ui",
+      inputs: { title: "Q3", count: "2", loud: "true", tone: "formal", settings: '{"currency":"USD"}' },
+    });
+    const run = await waitForRun(a, started.uuid);
+    expect(run.outputs?.summary).toEqual({ title: "Q3", items: ["1. formal", "2. formal"], settings: { currency: "USD" }, attachments: 0 });
+  });
+
   it("does not let a viewer start runs", async () => {
     await expect(startRun({ ...a, role: "viewer" }, { workflow: "greet", origin: "ui" })).rejects.toBeInstanceOf(ForbiddenError);
   });
