@@ -13,7 +13,7 @@ import { applyMigrations } from "../lib/db/migrate";
 
 const N = 500;
 
-async function measure(name: string, makeAdapter: (file: string) => ConstructorParameters<typeof PrismaClient>[0]["adapter"]) {
+async function measure(name: string, makeAdapter: (file: string) => PrismaBetterSqlite3 | PrismaLibSql) {
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), "fd-adapter-")), "a.db");
   await applyMigrations(`file:${file}`);
   const db = new PrismaClient({ adapter: makeAdapter(file) });

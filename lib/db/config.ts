@@ -19,7 +19,7 @@ export function databaseProvider(url: string = databaseUrl()): DatabaseProvider 
 
 /** Absolute path of a SQLite database file, creating its folder. */
 export function sqliteFilePath(url: string): string {
-  const file = path.resolve(process.cwd(), url.replace(/^file:/, ""));
+  const file = path.resolve(/*turbopackIgnore: true*/ process.cwd(), url.replace(/^file:/, ""));
   mkdirSync(path.dirname(file), { recursive: true });
   return file;
 }

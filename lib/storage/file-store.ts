@@ -15,7 +15,7 @@ export interface FileStore {
 }
 
 export function dataDir(): string {
-  return path.resolve(process.cwd(), process.env.FLOWDECK_DATA_DIR ?? "data");
+  return path.resolve(/*turbopackIgnore: true*/ process.cwd(), process.env.FLOWDECK_DATA_DIR ?? "data");
 }
 
 class LocalFileStore implements FileStore {

@@ -54,7 +54,7 @@ interface Slot {
 
 /** Where the worker file lives on disk (not bundled: see the module comment in the worker). */
 export function sandboxWorkerPath(): string {
-  return path.join(process.env.FLOWDECK_ROOT ?? process.cwd(), "lib/engine/sandbox/sandbox-worker.mjs");
+  return path.join(/*turbopackIgnore: true*/ process.env.FLOWDECK_ROOT ?? process.cwd(), "lib/engine/sandbox/sandbox-worker.mjs");
 }
 
 /** Runs sandbox jobs on a fixed number of workers, queueing the rest in arrival order. */
