@@ -9,10 +9,14 @@ test("steps appear live while the run is in progress", async ({ page }) => {
   await expect(page).toHaveURL(/\/runs\/[0-9a-f-]{36}$/);
 
   // Mid-run: prepare done, build and test running in parallel, notes not started yet.
-  await expect(page.getByTestId("step-build")).toHaveAttribute("data-status", "running");
-  await expect(page.getByTestId("step-prepare")).toHaveAttribute("data-status", "succeeded");
-  await expect(page.getByTestId("step-test")).toHaveAttribute("data-status", "running");
-  await expect(page.getByTestId("step-notes")).toHaveAttribute("data-status", "pending");
+  // One snapshot of all four statuses at a time, so the check cannot straddle two moments.
+  const statuses = () =>
+    page.locator('[data-testid^="step-"][data-status]').evaluateAll((els) =>
+      Object.fromEntries(els.map((el) => [el.getAttribute("data-testid"), el.getAttribute("data-status")])),
+    );
+  await expect
+    .poll(statuses, { intervals: [50] })
+    .toEqual({ "step-prepare": "succeeded", "step-build": "running", "step-test": "running", "step-notes": "pending" });
   await expect(page.getByTestId("run-status")).toContainText("running");
   await page.screenshot({ path: screenshotPath("live-run-midway"), fullPage: true });
 

@@ -91,7 +91,7 @@ const releasePipeline = {
   steps: [
     { id: "prepare", kind: "delay", name: "Prepare", config: { ms: 1200, message: "Collecting changes" } },
     { id: "build", kind: "delay", name: "Build", needs: ["prepare"], config: { ms: 1500, message: "Building artifacts" } },
-    { id: "test", kind: "delay", name: "Test", needs: ["prepare"], config: { ms: 1000, message: "Running checks" } },
+    { id: "test", kind: "delay", name: "Test", needs: ["prepare"], config: { ms: 1500, message: "Running checks" } },
     {
       id: "notes", kind: "template", name: "Write release notes", needs: ["build", "test"],
       config: { template: "# {{ inputs.release }}\n\nBuilt in {{ steps.build.output.waited_ms }} ms, tested in {{ steps.test.output.waited_ms }} ms." },
