@@ -6,6 +6,8 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useDropzone } from "react-dropzone";
 import { formatBytes } from "@/components/ui/format";
+// The engine's own rule (inputs.ts imports only zod, so it is safe in the browser).
+import { fileTypeAccepted } from "@/lib/engine/inputs";
 
 export interface FileRefValue {
   id: string;
@@ -21,17 +23,6 @@ interface Upload {
   progress: number;
   error?: string;
   ref?: FileRefValue;
-}
-
-function matchesAccept(file: File, accept: string[] | undefined): boolean {
-  if (!accept?.length) return true;
-  const name = file.name.toLowerCase();
-  return accept.some((a) => {
-    const rule = a.toLowerCase();
-    if (rule.startsWith(".")) return name.endsWith(rule);
-    if (rule.endsWith("/*")) return file.type.startsWith(rule.slice(0, -1));
-    return file.type === rule;
-  });
 }
 
 function uploadFile(workspace: string, file: File, onProgress: (fraction: number) => void): Promise<FileRefValue> {
@@ -89,7 +80,7 @@ export function FileDropzone(props: {
       const fresh: Upload[] = chosen.map((f, i) => {
         const key = `${Date.now()}-${i}-${f.name}`;
         let error: string | undefined;
-        if (!matchesAccept(f, accept)) error = `${f.name}: this file type is not accepted (accepted: ${accept!.join(", ")})`;
+        if (accept?.length && !fileTypeAccepted({ name: f.name, mime_type: f.type }, accept)) error = `${f.name}: this file type is not accepted (accepted: ${accept.join(", ")})`;
         else if (maxSize && f.size > maxSize) error = `${f.name} is too large (${formatBytes(f.size)}; max ${formatBytes(maxSize)})`;
         return { key, name: f.name, size: f.size, progress: 0, error };
       });

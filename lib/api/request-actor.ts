@@ -5,14 +5,8 @@
 import { actorForApiKey, apiKeyFromHeaders } from "../auth/api-key";
 import { getSessionUserId } from "../auth/session";
 import { getActorForUser } from "../services/users";
-import { DomainError } from "../services/errors";
+import { UnauthorizedError } from "../services/errors";
 import type { Actor } from "../schemas/workspace";
-
-export class UnauthorizedError extends DomainError {
-  constructor(message = "Missing or invalid API key") {
-    super("unauthorized", message);
-  }
-}
 
 export async function requireRequestActor(req: Request): Promise<Actor> {
   const key = apiKeyFromHeaders(req.headers);

@@ -36,7 +36,8 @@ function isBlank(value: unknown): boolean {
   return value === undefined || value === null || value === "" || (Array.isArray(value) && value.length === 0);
 }
 
-function fileTypeAccepted(ref: FileRef, accept: string[]): boolean {
+/** Whether a file (by name or MIME type) matches an accept list like [".csv", "text/*"]. */
+export function fileTypeAccepted(ref: Pick<FileRef, "name" | "mime_type">, accept: string[]): boolean {
   const name = ref.name.toLowerCase();
   const mime = ref.mime_type.toLowerCase().split(";")[0].trim();
   return accept.some((raw) => {

@@ -27,6 +27,12 @@ export class NotFoundError extends DomainError {
   }
 }
 
+export class UnauthorizedError extends DomainError {
+  constructor(message = "Missing or invalid API key") {
+    super("unauthorized", message);
+  }
+}
+
 export class ForbiddenError extends DomainError {
   constructor(message = "You do not have permission to do this") {
     super("forbidden", message);

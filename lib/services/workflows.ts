@@ -92,12 +92,25 @@ export interface VersionSelector {
 
 /** The exact version a run will use: by label, by number, or the latest. */
 export async function resolveVersion(actor: Actor, ref: string | number, selector: VersionSelector = {}) {
+  assertOneSelector(selector);
+  return resolveVersionOf(actor, await findWorkflow(actor, ref), selector);
+}
+
+function assertOneSelector(selector: VersionSelector) {
   if (selector.label && selector.version != null) {
     throw new ValidationError([
       { loc: ["body", "version"], msg: "Give either a label or a version number, not both", type: "value_error" },
     ]);
   }
-  const workflow = await findWorkflow(actor, ref);
+}
+
+/** resolveVersion for a workflow row the caller already loaded (in the actor's workspace). */
+export async function resolveVersionOf(
+  actor: Actor,
+  workflow: Awaited<ReturnType<typeof findWorkflow>>,
+  selector: VersionSelector = {},
+) {
+  assertOneSelector(selector);
   const where = { workspaceId: actor.workspaceId, workflowId: workflow.id };
   let version;
   if (selector.label) {

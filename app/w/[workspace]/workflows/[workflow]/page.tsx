@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { requireActor } from "@/lib/auth/session";
-import { getWorkflowOverview, resolveVersion } from "@/lib/services/workflows";
+import { getWorkflowOverview, resolveVersionOf } from "@/lib/services/workflows";
 import { NotFoundError } from "@/lib/services/errors";
 import { can } from "@/lib/services/permissions";
 import { Card } from "@/components/ui/card";
@@ -20,7 +20,7 @@ export default async function WorkflowPage({ params, searchParams }: { params: P
   let overview, resolved;
   try {
     overview = await getWorkflowOverview(actor, decodeURIComponent(workflowName));
-    resolved = await resolveVersion(actor, overview.workflow.id, { label, version: versionNumber });
+    resolved = await resolveVersionOf(actor, overview.workflow, { label, version: versionNumber });
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;
     return (
