@@ -7,6 +7,7 @@ export {
   inputSpecSchema, inputTypeSchema, stepSpecSchema, validateDefinition, workflowDefinitionSchema,
   type DefinitionError, type DefinitionValidation, type InputSpec, type InputType, type StepSpec, type WorkflowDefinition,
 } from "./definition";
+export { importDefinition, MAX_DEFINITION_CHARS, parseDefinitionText, type ParsedDocument } from "./definition-import";
 export { buildInputsSchema, fileRefSchema, validateInputs, type FileRef, type InputError } from "./inputs";
 export {
   findReferences, isFalsyText, lookupPath, parsePath, renderTemplate, resolveValueTemplate, stringifyValue, templatePaths,

@@ -4,6 +4,7 @@ import { engineEventSchema, type EngineEvent } from "./events";
 import { executeWorkflow, type ExecuteWorkflowOptions } from "./run-workflow";
 import { registerStepKind } from "./steps";
 import { StepError, type EnginePorts } from "./steps/types";
+import { testPorts } from "./test-ports";
 import { z } from "zod";
 
 /** Start/end times of test steps, to check ordering and overlap. */
@@ -58,7 +59,7 @@ registerStepKind({
   },
 });
 
-const ports: EnginePorts = { readFile: async () => new Uint8Array() };
+const ports: EnginePorts = testPorts();
 
 function def(raw: unknown) {
   return workflowDefinitionSchema.parse(raw);

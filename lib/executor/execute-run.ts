@@ -62,7 +62,14 @@ export async function executeClaimedRun(run: ClaimedRun, signal: AbortSignal): P
     signal,
     emit,
     runId: run.uuid,
-    ports: { readFile: (ref: FileRef) => readFileBytes(run.workspaceId, ref.id) },
+    ports: {
+      readFile: (ref: FileRef) => readFileBytes(run.workspaceId, ref.id),
+      // Wired to lib/net's guarded fetch and the secrets service as those land (issue 4).
+      fetch: async () => {
+        throw new Error("Outbound requests are not available yet");
+      },
+      getSecret: async () => null,
+    },
   });
   await writer.flushNow();
 }

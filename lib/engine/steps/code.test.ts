@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
+import { testPorts } from "../test-ports";
 import { validateDefinition } from "../definition";
 import type { EngineEvent } from "../events";
 import { executeWorkflow } from "../run-workflow";
@@ -6,7 +7,7 @@ import { getSandboxPool, shutdownSandboxPool } from "../sandbox/pool";
 
 afterAll(() => shutdownSandboxPool());
 
-const ports = { readFile: async () => new Uint8Array() };
+const ports = testPorts();
 
 /** Runs a one-step code workflow and returns the outcome plus the events. */
 async function runCode(code: string, step: Record<string, unknown> = {}, config: Record<string, unknown> = {}) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { testPorts } from "../test-ports";
 import { executeWorkflow, type EngineEvent } from "../index";
 
 const definition = (ms: number) => ({
@@ -12,7 +13,7 @@ describe("delay step", () => {
     const events: EngineEvent[] = [];
     const outcome = await executeWorkflow({
       definition: definition(600) as never, inputs: {}, emit: (e) => void events.push(e),
-      ports: { readFile: async () => new Uint8Array() },
+      ports: testPorts(),
     });
     expect(outcome.status).toBe("succeeded");
     expect(outcome.outputs?.waited as number).toBeGreaterThanOrEqual(590);
@@ -25,7 +26,7 @@ describe("delay step", () => {
     setTimeout(() => controller.abort(), 100);
     const outcome = await executeWorkflow({
       definition: definition(10_000) as never, inputs: {}, signal: controller.signal, emit: () => {},
-      ports: { readFile: async () => new Uint8Array() },
+      ports: testPorts(),
     });
     expect(outcome.status).toBe("cancelled");
     expect(Date.now() - t0).toBeLessThan(1000);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { testPorts } from "../test-ports";
 import { workflowDefinitionSchema } from "../definition";
 import type { FileRef } from "../inputs";
 import { executeWorkflow } from "../run-workflow";
@@ -22,12 +23,12 @@ async function extract(file: FileRef | undefined, config: Record<string, unknown
     definition,
     inputs: file ? { document: file } : {},
     emit: () => {},
-    ports: {
+    ports: testPorts({
       readFile: async (r) => {
         seen.push(r.id);
         return files[r.id];
       },
-    },
+    }),
   });
   return { outcome, seen };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { testPorts } from "../test-ports";
 import { workflowDefinitionSchema } from "../definition";
 import { executeWorkflow } from "../run-workflow";
 
@@ -11,7 +12,7 @@ async function transform(expression: string, inputs: Record<string, unknown> = {
     ],
     outputs: { out: "{{ steps.t.output }}" },
   });
-  return executeWorkflow({ definition, inputs, emit: () => {}, ports: { readFile: async () => new Uint8Array() } });
+  return executeWorkflow({ definition, inputs, emit: () => {}, ports: testPorts() });
 }
 
 describe("transform step", () => {

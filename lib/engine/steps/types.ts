@@ -6,6 +6,13 @@ import type { FileRef } from "../inputs";
 export interface EnginePorts {
   /** The bytes of an uploaded file. */
   readFile(ref: FileRef, signal?: AbortSignal): Promise<Uint8Array>;
+  /**
+   * Outbound HTTP with the host's network rule applied (public addresses only, unless
+   * allowlisted; see lib/net). Same contract as the WHATWG fetch; the signal must abort it.
+   */
+  fetch(url: string, init?: RequestInit): Promise<Response>;
+  /** The plaintext of a workspace secret, or null when there is none by that name. */
+  getSecret(name: string): Promise<string | null>;
 }
 
 /** The values a step can read: run inputs, outputs of finished steps, the run id. */
