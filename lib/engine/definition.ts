@@ -3,6 +3,7 @@
  * validator that checks shape, per-kind config, references and cycles.
  */
 import { z } from "zod";
+import { conditionSyntaxError, isTemplateCondition } from "./condition";
 import { buildInputsSchema } from "./inputs";
 import { forEachString, planWorkflow, referencedSteps, resolveStepRef } from "./planner";
 import { getStepKind, stepKinds } from "./steps";
@@ -53,7 +54,10 @@ export const stepSpecSchema = z.object({
   kind: z.string().min(1),
   name: z.string().optional(),
   needs: z.array(z.string()).optional(),
+  /** A condition: a `{{ template }}` or a JSONata expression (see condition.ts). */
   if: z.string().optional(),
+  /** `all` (default): skipped when any dependency was skipped; `any`: runs unless every one was (joins branch paths). */
+  join: z.enum(["all", "any"]).default("all"),
   timeout_ms: z.number().int().positive().max(3_600_000).default(DEFAULT_TIMEOUT_MS),
   retries: z.number().int().min(0).max(MAX_RETRIES).default(0),
   retry_backoff_ms: z.number().int().min(0).max(60_000).default(DEFAULT_RETRY_BACKOFF_MS),
@@ -90,19 +94,34 @@ const TEMPLATE_ROOTS = new Set(["inputs", "steps", "run"]);
 /** Checks a raw definition: shape, kinds, per-kind config, references, cycles. Never throws. */
 export function validateDefinition(raw: unknown): DefinitionValidation {
   try {
-    return check(raw);
+    return check(raw, TOP_LEVEL);
   } catch (error) {
     return { ok: false, errors: [{ path: [], message: `Could not validate the definition: ${error instanceof Error ? error.message : String(error)}` }] };
   }
 }
 
-function check(raw: unknown): DefinitionValidation {
+/** Where a list of steps sits: the workflow itself, or nested inside a map. */
+interface CheckContext {
+  /** Template roots allowed besides inputs/steps/run (`item`, `index` inside a map). */
+  extraRoots: ReadonlySet<string>;
+  /** Step ids of the enclosing workflow, which nested steps may refer to. */
+  outerStepIds: ReadonlySet<string>;
+  /** Nesting depth (maps inside maps), capped. */
+  depth: number;
+}
+
+const TOP_LEVEL: CheckContext = { extraRoots: new Set(), outerStepIds: new Set(), depth: 0 };
+/** Deepest nesting of maps. */
+const MAX_NESTING = 3;
+
+function check(raw: unknown, context: CheckContext): DefinitionValidation {
   const parsed = workflowDefinitionSchema.safeParse(raw);
   if (!parsed.success) {
     return { ok: false, errors: parsed.error.issues.map((i) => ({ path: i.path.map(pathKey), message: i.message })) };
   }
   const def = parsed.data;
   const errors: DefinitionError[] = [];
+  const roots = new Set([...TEMPLATE_ROOTS, ...context.extraRoots]);
 
   const inputNames = new Set<string>();
   def.inputs.forEach((spec, i) => {
@@ -129,13 +148,17 @@ function check(raw: unknown): DefinitionValidation {
       const root = p[0];
       if (root === "inputs" && p.length > 1 && !inputNames.has(String(p[1]))) {
         errors.push({ path, message: `Unknown input '${p[1]}' in '{{ ${formatPath(p)} }}'` });
-      } else if (checkRoots && typeof root === "string" && !TEMPLATE_ROOTS.has(root)) {
-        errors.push({ path, message: `'{{ ${formatPath(p)} }}' must start with inputs., steps. or run.` });
+      } else if (checkRoots && typeof root === "string" && !roots.has(root)) {
+        errors.push({ path, message: `'{{ ${formatPath(p)} }}' must start with ${listOr([...roots].map((r) => `${r}.`))}` });
       }
     }
   };
 
+  const knownStepIds = new Set([...stepIds, ...context.outerStepIds]);
   def.steps.forEach((step, i) => {
+    if (context.outerStepIds.has(step.id)) {
+      errors.push({ path: ["steps", i, "id"], message: `Step id '${step.id}' is already used outside this map` });
+    }
     const kind = getStepKind(step.kind);
     if (!kind) {
       errors.push({ path: ["steps", i, "kind"], message: `Unknown step kind '${step.kind}' (known: ${Object.keys(stepKinds).join(", ")})` });
@@ -151,13 +174,24 @@ function check(raw: unknown): DefinitionValidation {
       if (!stepIds.has(need)) errors.push({ path: ["steps", i, "needs", j], message: `Step '${step.id}' needs unknown step '${need}'` });
     });
     const needs = new Set(step.needs ?? []);
+    const nested = kind?.nested?.(step.config) ?? null;
+    const innerIds = nestedStepIds(nested?.steps);
     for (const ref of referencedSteps(step)) {
-      if (!needs.has(ref) && resolveStepRef(ref, stepIds) === null) {
+      if (!needs.has(ref) && resolveStepRef(ref, knownStepIds) === null && resolveStepRef(ref, innerIds) === null) {
         errors.push({ path: ["steps", i], message: `Step '${step.id}' refers to unknown step '${ref}'` });
       }
     }
-    forEachString(step.config, (s) => checkTemplateInputs(s, ["steps", i, "config"], false));
-    if (step.if) checkTemplateInputs(step.if, ["steps", i, "if"], true);
+    for (const gated of kind?.gates?.(step.config) ?? []) {
+      if (gated === step.id) errors.push({ path: ["steps", i, "config"], message: `Branch '${step.id}' cannot gate itself` });
+      else if (!stepIds.has(gated)) errors.push({ path: ["steps", i, "config"], message: `Branch '${step.id}' names unknown step '${gated}'` });
+    }
+    if (nested) errors.push(...checkNested(nested, def, stepIds, ["steps", i, "config", "steps"], context));
+    else forEachString(step.config, (s) => checkTemplateInputs(s, ["steps", i, "config"], false));
+    if (step.if) {
+      const problem = conditionSyntaxError(step.if);
+      if (problem) errors.push({ path: ["steps", i, "if"], message: `Step '${step.id}': ${problem}` });
+      else if (isTemplateCondition(step.if)) checkTemplateInputs(step.if, ["steps", i, "if"], true);
+    }
   });
 
   for (const [name, tpl] of Object.entries(def.outputs)) {
@@ -173,6 +207,43 @@ function check(raw: unknown): DefinitionValidation {
   }
 
   return errors.length ? { ok: false, errors } : { ok: true, definition: def };
+}
+
+/** Validates a map's nested steps as a sub-workflow; error paths point into the outer document. */
+function checkNested(
+  nested: { steps: unknown; roots: string[] },
+  outer: WorkflowDefinition,
+  outerIds: ReadonlySet<string>,
+  at: (string | number)[],
+  context: CheckContext,
+): DefinitionError[] {
+  if (context.depth + 1 > MAX_NESTING) return [{ path: at, message: `Maps can be nested at most ${MAX_NESTING} deep` }];
+  const result = check(
+    { inputs: outer.inputs, steps: nested.steps },
+    {
+      extraRoots: new Set([...context.extraRoots, ...nested.roots]),
+      outerStepIds: new Set([...context.outerStepIds, ...outerIds]),
+      depth: context.depth + 1,
+    },
+  );
+  if (result.ok) return [];
+  return result.errors.map((e) => ({
+    // The sub-check sees { inputs, steps }; drop its leading "steps" since `at` already ends there.
+    path: [...at, ...(e.path[0] === "steps" ? e.path.slice(1) : e.path)],
+    message: e.message,
+  }));
+}
+
+/** Ids of a nested steps list, as far as they can be read. */
+function nestedStepIds(steps: unknown): Set<string> {
+  const ids = new Set<string>();
+  if (Array.isArray(steps)) for (const s of steps) if (s && typeof s === "object" && typeof (s as { id?: unknown }).id === "string") ids.add((s as { id: string }).id);
+  return ids;
+}
+
+/** "a, b or c". */
+function listOr(items: string[]): string {
+  return items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} or ${items.at(-1)}`;
 }
 
 function pathKey(key: PropertyKey): string | number {

@@ -22,6 +22,8 @@ export const engineEventSchema = z.discriminatedUnion("type", [
     step_id: z.string(),
     kind: z.string(),
     status: stepStatusSchema,
+    /** Why a step was skipped. */
+    reason: z.string().optional(),
     output: z.unknown().optional(),
     error: errorInfo.optional(),
     duration_ms: z.number(),

@@ -20,10 +20,14 @@ export {
 } from "./events";
 export { csvToRows, CsvError, parseCsv } from "./csv";
 export {
-  codeStep, defineStepKind, extractStep, getStepKind, registerStepKind, StepError, stepKinds, templateStep, transformStep,
-  type EnginePorts, type StepContext, type StepEmittedEvent, type StepKind, type StepScope,
+  branchStep, codeStep, defineStepKind, extractStep, mapStep, getStepKind, registerStepKind, StepError, stepKinds, templateStep, transformStep,
+  type EnginePorts, type NestedOutcome, type NestedRunOptions, type StepContext, type StepEmittedEvent, type StepKind, type StepScope,
 } from "./steps";
 export type { ExtractOutput } from "./steps/extract";
+export { conditionSyntaxError, evaluateCondition, isTemplateCondition } from "./condition";
+export { compileJsonata, evaluateJsonata, jsonataSyntaxError, toPlainJson } from "./jsonata";
+export type { BranchOutput } from "./steps/branch";
+export type { MapOutput } from "./steps/map";
 export { executeWorkflow, type ExecuteWorkflowOptions, type RunOutcome } from "./run-workflow";
 export { errorInfo, runStep, type StepResult, type StepRunEnv } from "./run-step";
 export {

@@ -1,12 +1,14 @@
 /**
- * The step graph: a step depends on the steps it `needs` and on every step its config or
- * condition mentions (`steps.X` in templates, code or JSONata).
+ * The step graph: a step depends on the steps it `needs`, on every step its config or
+ * condition mentions (`steps.X` in templates, code or JSONata), and on a branch that gates it.
  */
+import { getStepKind } from "./steps";
 import { findReferences } from "./template";
 
 /** The part of a step the planner reads. */
 export interface PlannableStep {
   id: string;
+  kind?: string;
   needs?: string[];
   if?: string;
   config?: unknown;
@@ -75,8 +77,15 @@ export function planWorkflow(def: { steps: PlannableStep[] }): WorkflowPlan {
       if (id !== null) deps.add(id);
     }
     dependencies[step.id] = [...deps];
-    for (const dep of deps) dependents[dep].push(step.id);
   }
+  // A gating step (branch) comes before every step it decides about.
+  for (const step of def.steps) {
+    const gated = step.kind ? getStepKind(step.kind)?.gates?.(step.config) : undefined;
+    for (const id of gated ?? []) {
+      if (ids.has(id) && id !== step.id && !dependencies[id].includes(step.id)) dependencies[id].push(step.id);
+    }
+  }
+  for (const step of def.steps) for (const dep of dependencies[step.id]) dependents[dep].push(step.id);
 
   // Kahn's algorithm, in definition order among ready steps.
   const waiting = new Map<string, number>();

@@ -6,7 +6,9 @@
 import { DEFAULT_RETRY_BACKOFF_MS, DEFAULT_TIMEOUT_MS, type StepSpec } from "./definition";
 import type { EngineEvent } from "./events";
 import { getStepKind } from "./steps";
-import { StepError, type EnginePorts, type StepContext, type StepEmittedEvent, type StepScope } from "./steps/types";
+import {
+  StepError, type EnginePorts, type NestedOutcome, type NestedRunOptions, type StepContext, type StepEmittedEvent, type StepScope,
+} from "./steps/types";
 
 /** The result of a step after all its attempts. */
 export type StepResult =
@@ -24,6 +26,8 @@ export interface StepRunEnv {
   /** Fire-and-forget emit for events a step produces while it runs. */
   emitLater(event: EngineEvent): void;
   addTokens(n: number): void;
+  /** Runs nested steps (map); reports the tokens they used alongside the outcome. */
+  runNested(steps: unknown[], extra: { item: unknown; index: number }, opts: NestedRunOptions): Promise<NestedOutcome & { tokens: number }>;
 }
 
 /** Codes that a retry cannot fix. */
@@ -102,6 +106,11 @@ async function attemptStep(
     ports: env.ports,
     addTokens: (n) => {
       if (!finished) addTokens(n);
+    },
+    runNested: async (steps, extra, opts) => {
+      const { tokens: used, ...outcome } = await env.runNested(steps, extra, opts);
+      if (!finished) addTokens(used);
+      return outcome;
     },
     emit: (event: StepEmittedEvent) => {
       if (finished) return; // a step that outlived its attempt is not heard from again

@@ -3,12 +3,17 @@
  * maxConcurrency at once), honouring conditions, time limits, retries, cancellation, and
  * resume from steps already finished. The definition is trusted (validated at publish).
  */
-import type { WorkflowDefinition, StepSpec } from "./definition";
+import { evaluateCondition } from "./condition";
+import { workflowDefinitionSchema, type WorkflowDefinition, type StepSpec } from "./definition";
 import type { EngineEvent, RunStatus } from "./events";
 import { planWorkflow } from "./planner";
-import { runStep, type StepResult } from "./run-step";
-import { StepError, type EnginePorts, type StepScope } from "./steps/types";
-import { isFalsyText, renderTemplate, resolveValueTemplate } from "./template";
+import { errorInfo, runStep, type StepResult } from "./run-step";
+import { getStepKind } from "./steps";
+import { StepError, type EnginePorts, type NestedOutcome, type NestedRunOptions, type StepScope } from "./steps/types";
+import { resolveValueTemplate } from "./template";
+
+/** Time limit for evaluating one condition. */
+const CONDITION_TIMEOUT_MS = 1_000;
 
 /** Options of executeWorkflow. */
 export interface ExecuteWorkflowOptions {
@@ -25,6 +30,8 @@ export interface ExecuteWorkflowOptions {
   runId?: string;
   /** Most steps running at once (default 8). */
   maxConcurrency?: number;
+  /** For nested runs (map): outer step outputs and the current item, visible to every step. */
+  scope?: Pick<StepScope, "steps" | "item" | "index">;
 }
 
 /** How a run ended. */
@@ -41,6 +48,21 @@ export interface RunOutcome {
 
 type StepState = "waiting" | "running" | "succeeded" | "skipped" | "failed" | "cancelled";
 
+const nestedCache = new WeakMap<object, { ok: true; value: WorkflowDefinition } | { ok: false; message: string }>();
+
+/** The nested steps of a map as a definition (defaults applied), parsed once per steps list. */
+function nestedDefinition(steps: unknown[]) {
+  let cached = nestedCache.get(steps);
+  if (!cached) {
+    const parsed = workflowDefinitionSchema.safeParse({ steps });
+    cached = parsed.success
+      ? { ok: true, value: parsed.data }
+      : { ok: false, message: `Invalid nested steps: ${parsed.error.issues[0]?.message ?? "unknown problem"}` };
+    nestedCache.set(steps, cached);
+  }
+  return cached;
+}
+
 /** Runs a workflow to its end and reports the outcome. Rejects only if the event sink throws. */
 export function executeWorkflow(options: ExecuteWorkflowOptions): Promise<RunOutcome> {
   return new WorkflowRun(options).start();
@@ -56,6 +78,8 @@ class WorkflowRun {
   private readonly ready: StepSpec[] = [];
   private readonly byId = new Map<string, StepSpec>();
   private readonly stepOutputs: Record<string, unknown> = {};
+  /** Steps a branch decided against, with the reason to report. */
+  private readonly skippedByBranch = new Map<string, string>();
   /** Aborted (with a StepError reason) when the run is cancelled or fails. */
   private readonly stop = new AbortController();
   private readonly maxConcurrency: number;
@@ -68,7 +92,12 @@ class WorkflowRun {
   constructor(private readonly options: ExecuteWorkflowOptions) {
     this.steps = options.definition.steps;
     this.plan = planWorkflow(options.definition);
-    this.scope = { inputs: options.inputs, steps: {}, ...(options.runId !== undefined && { run: { id: options.runId } }) };
+    this.scope = {
+      inputs: options.inputs,
+      steps: { ...options.scope?.steps },
+      ...(options.runId !== undefined && { run: { id: options.runId } }),
+      ...(options.scope && "item" in options.scope && { item: options.scope.item, index: options.scope.index }),
+    };
     this.maxConcurrency = Math.max(1, options.maxConcurrency ?? 8);
   }
 
@@ -108,6 +137,7 @@ class WorkflowRun {
       this.state.set(id, "succeeded");
       this.scope.steps[id] = { output };
       this.stepOutputs[id] = output;
+      this.noteBranchDecision(this.byId.get(id)!, output);
       for (const next of this.plan.dependents[id]) this.waitingOn.set(next, this.waitingOn.get(next)! - 1);
     }
     for (const step of this.steps) {
@@ -151,9 +181,18 @@ class WorkflowRun {
   /** One step from decision to step_finished (awaited before dependants are released). */
   private async execute(step: StepSpec): Promise<void> {
     const started = performance.now();
-    if (this.shouldSkip(step)) {
+    let skipReason: string | null;
+    try {
+      skipReason = await this.skipReason(step);
+    } catch (error) {
+      const { code, message } = errorInfo(error);
+      return this.failed(step, { ok: false, code, message: `Condition of step '${step.id}': ${message}`, attempts: 0, tokens: 0 }, started);
+    }
+    if (skipReason !== null) {
       this.state.set(step.id, "skipped");
-      await this.emit({ type: "step_finished", step_id: step.id, kind: step.kind, status: "skipped", duration_ms: 0, attempts: 0 });
+      await this.emit({
+        type: "step_finished", step_id: step.id, kind: step.kind, status: "skipped", reason: skipReason, duration_ms: 0, attempts: 0,
+      });
       return;
     }
     const result: StepResult = await runStep(step, {
@@ -165,6 +204,7 @@ class WorkflowRun {
       addTokens: (n) => {
         this.totalTokens += n;
       },
+      runNested: (steps, extra, opts) => this.runNested(steps, extra, opts),
     });
     const duration_ms = Math.round(performance.now() - started);
     const tokens = result.tokens > 0 ? { tokens: result.tokens } : undefined;
@@ -172,12 +212,20 @@ class WorkflowRun {
       this.state.set(step.id, "succeeded");
       this.scope.steps[step.id] = { output: result.output };
       this.stepOutputs[step.id] = result.output;
+      this.noteBranchDecision(step, result.output);
       await this.emit({
         type: "step_finished", step_id: step.id, kind: step.kind, status: "succeeded",
         output: result.output, duration_ms, attempts: result.attempts, ...tokens,
       });
       return;
     }
+    await this.failed(step, result, started);
+  }
+
+  /** Records a step that did not succeed; a real failure stops the run. */
+  private async failed(step: StepSpec, result: Extract<StepResult, { ok: false }>, started: number): Promise<void> {
+    const duration_ms = Math.round(performance.now() - started);
+    const tokens = result.tokens > 0 ? { tokens: result.tokens } : undefined;
     // A step stopped because the run was cancelled or another step failed is "cancelled".
     const status = result.code === "cancelled" && this.stop.signal.aborted ? "cancelled" : "failed";
     this.state.set(step.id, status);
@@ -192,10 +240,57 @@ class WorkflowRun {
     });
   }
 
-  /** Skipped when a dependency was skipped or the condition renders falsy. */
-  private shouldSkip(step: StepSpec): boolean {
-    for (const dep of this.plan.dependencies[step.id]) if (this.state.get(dep) === "skipped") return true;
-    return step.if !== undefined && isFalsyText(renderTemplate(step.if, this.scope));
+  /**
+   * Why a step is skipped, or null to run it: a branch took another path; a dependency was
+   * skipped (with `join: any`, only when all were); or its condition is false.
+   */
+  private async skipReason(step: StepSpec): Promise<string | null> {
+    const byBranch = this.skippedByBranch.get(step.id);
+    if (byBranch) return byBranch;
+    const deps = this.plan.dependencies[step.id];
+    const skippedDeps = deps.filter((dep) => this.state.get(dep) === "skipped");
+    if (skippedDeps.length > 0 && (step.join !== "any" || skippedDeps.length === deps.length)) {
+      return `'${skippedDeps[0]}' was skipped`;
+    }
+    if (step.if !== undefined && !(await evaluateCondition(step.if, this.scope, { timeoutMs: CONDITION_TIMEOUT_MS, signal: this.stop.signal }))) {
+      return "its condition was false";
+    }
+    return null;
+  }
+
+  /** A branch's output names the steps on the paths it did not take. */
+  private noteBranchDecision(step: StepSpec, output: unknown): void {
+    if (!getStepKind(step.kind)?.gates) return;
+    const { skipped, path } = (output ?? {}) as { skipped?: unknown; path?: unknown };
+    if (!Array.isArray(skipped)) return;
+    for (const id of skipped) {
+      if (typeof id === "string") this.skippedByBranch.set(id, `branch '${step.id}' took ${String(path ?? "another path")}`);
+    }
+  }
+
+  /** One map iteration: the nested steps as a workflow of their own, sharing inputs, ports and outer outputs. */
+  private async runNested(
+    steps: unknown[],
+    extra: { item: unknown; index: number },
+    opts: NestedRunOptions,
+  ): Promise<NestedOutcome & { tokens: number }> {
+    const definition = nestedDefinition(steps);
+    if (!definition.ok) return { ok: false, code: "validation", message: definition.message, tokens: 0 };
+    const outcome = await executeWorkflow({
+      definition: definition.value,
+      inputs: this.options.inputs,
+      signal: opts.signal,
+      ports: this.options.ports,
+      runId: this.options.runId,
+      maxConcurrency: opts.maxConcurrency ?? 4,
+      scope: { steps: this.scope.steps, item: extra.item, index: extra.index },
+      emit: (event) => {
+        if (event.type === "log" || event.type === "text_chunk") opts.onEvent?.(event);
+      },
+    });
+    if (outcome.status === "succeeded") return { ok: true, stepOutputs: outcome.stepOutputs, tokens: outcome.totalTokens };
+    const error = outcome.error ?? { code: "cancelled", message: "The item was cancelled" };
+    return { ok: false, ...error, tokens: outcome.totalTokens };
   }
 
   /** Stops the run: no new steps, running ones aborted. The first reason wins. */

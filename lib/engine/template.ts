@@ -8,6 +8,9 @@ export interface TemplateScope {
   inputs?: Record<string, unknown>;
   steps?: Record<string, { output: unknown } | undefined>;
   run?: { id?: string };
+  /** Inside a map step: the current item and its position. */
+  item?: unknown;
+  index?: number;
 }
 
 type Part = string | PathRef;

@@ -17,6 +17,8 @@ export interface SandboxJob {
   code: string;
   inputs: string;
   steps: string;
+  /** JSON object of extra globals (a map's `item` and `index`). */
+  extra?: string;
   timeoutMs: number;
   memoryMb: number;
 }
@@ -124,8 +126,8 @@ export class SandboxPool {
       slot.current = pending;
       slot.worker.ref();
       slot.killTimer = setTimeout(() => this.kill(slot, timedOut(pending.job.timeoutMs)), pending.job.timeoutMs + KILL_GRACE_MS);
-      const { code, inputs, steps, timeoutMs, memoryMb } = pending.job;
-      slot.worker.postMessage({ id: pending.id, code, inputs, steps, timeoutMs, memoryMb });
+      const { code, inputs, steps, extra, timeoutMs, memoryMb } = pending.job;
+      slot.worker.postMessage({ id: pending.id, code, inputs, steps, extra, timeoutMs, memoryMb });
     }
   }
 

@@ -13,7 +13,7 @@
  * kept per distinct limit (few in practice; the least recently used is dropped).
  *
  * Protocol (all data as JSON strings):
- *   in : { id, code, inputs, steps, timeoutMs, memoryMb }
+ *   in : { id, code, inputs, steps, extra?, timeoutMs, memoryMb }   (extra: JSON object of more globals, e.g. a map's item/index)
  *   out: { id, type: "log", level, message }
  *        { id, type: "result", ok: true, output }            (output: JSON text)
  *        { id, type: "result", ok: false, code, message }    (code_error | timeout | memory_limit | cancelled)
@@ -56,6 +56,8 @@ const PRELUDE = `(function () {
   const log = globalThis.__flowdeck_log;
   const inputs = JSON.parse(globalThis.__flowdeck_inputs);
   const steps = JSON.parse(globalThis.__flowdeck_steps);
+  const extra = JSON.parse(globalThis.__flowdeck_extra);
+  delete globalThis.__flowdeck_extra;
   delete globalThis.__flowdeck_log;
   delete globalThis.__flowdeck_inputs;
   delete globalThis.__flowdeck_steps;
@@ -68,6 +70,7 @@ const PRELUDE = `(function () {
   globalThis.console = { log: line("info"), info: line("info"), debug: line("debug"), warn: line("warn"), error: line("error") };
   globalThis.inputs = inputs;
   globalThis.steps = steps;
+  for (const key of Object.keys(extra)) globalThis[key] = extra[key];
   return (p) => p.then((v) => {
     if (v === undefined) return "null";
     const s = JSON.stringify(v);
@@ -138,6 +141,7 @@ function runJob(QuickJS, memory, job) {
     ctx.setProp(ctx.global, "__flowdeck_log", logFn);
     ctx.setProp(ctx.global, "__flowdeck_inputs", keep(ctx.newString(job.inputs)));
     ctx.setProp(ctx.global, "__flowdeck_steps", keep(ctx.newString(job.steps)));
+    ctx.setProp(ctx.global, "__flowdeck_extra", keep(ctx.newString(job.extra ?? "{}")));
 
     const prelude = ctx.evalCode(PRELUDE, "prelude.js");
     if (prelude.error) return failure(keep(prelude.error));

@@ -34,6 +34,7 @@ export const codeStep = defineStepKind<z.output<typeof configSchema>>({
         code: config.code,
         inputs: JSON.stringify(scope.inputs),
         steps: JSON.stringify(scope.steps),
+        ...(scope.item !== undefined && { extra: JSON.stringify({ item: scope.item, index: scope.index }) }),
         timeoutMs,
         memoryMb: config.memory_mb,
       },

@@ -1,7 +1,9 @@
 /** The step kinds the engine knows, by name. */
+import { branchStep } from "./branch";
 import { codeStep } from "./code";
 import { delayStep } from "./delay";
 import { extractStep } from "./extract";
+import { mapStep } from "./map";
 import { templateStep } from "./template";
 import { transformStep } from "./transform";
 import type { StepKind } from "./types";
@@ -13,6 +15,8 @@ export const stepKinds: Record<string, StepKind> = {
   [transformStep.kind]: transformStep,
   [extractStep.kind]: extractStep,
   [delayStep.kind]: delayStep,
+  [branchStep.kind]: branchStep,
+  [mapStep.kind]: mapStep,
 };
 
 /** The kind with this name, or undefined. */
@@ -25,5 +29,5 @@ export function registerStepKind(kind: StepKind): void {
   stepKinds[kind.kind] = kind;
 }
 
-export { codeStep, delayStep, extractStep, templateStep, transformStep };
-export { defineStepKind, StepError, type EnginePorts, type StepContext, type StepEmittedEvent, type StepKind, type StepScope } from "./types";
+export { branchStep, codeStep, delayStep, mapStep, extractStep, templateStep, transformStep };
+export { defineStepKind, StepError, type EnginePorts, type NestedOutcome, type NestedRunOptions, type StepContext, type StepEmittedEvent, type StepKind, type StepScope } from "./types";

@@ -15,11 +15,16 @@ export interface EnginePorts {
   getSecret(name: string): Promise<string | null>;
 }
 
-/** The values a step can read: run inputs, outputs of finished steps, the run id. */
+/**
+ * The values a step can read: run inputs, outputs of finished steps, the run id, and inside
+ * a map step the current `item` and its `index`.
+ */
 export interface StepScope {
   inputs: Record<string, unknown>;
   steps: Record<string, { output: unknown }>;
   run?: { id: string };
+  item?: unknown;
+  index?: number;
 }
 
 /** Events a step may emit while it runs (the engine adds step_id). */
@@ -41,13 +46,39 @@ export interface StepContext<Config = unknown> {
   emit(event: StepEmittedEvent): void;
   ports: EnginePorts;
   addTokens(n: number): void;
+  /**
+   * Runs a list of nested steps (one map iteration) as a small workflow: same inputs, the
+   * outer steps' outputs, plus `item`/`index`. Inner events come back through `onEvent`.
+   */
+  runNested(steps: unknown[], extra: { item: unknown; index: number }, opts: NestedRunOptions): Promise<NestedOutcome>;
 }
+
+/** Options of StepContext.runNested. */
+export interface NestedRunOptions {
+  signal: AbortSignal;
+  /** Most inner steps at once (default 4). */
+  maxConcurrency?: number;
+  /** Logs and text of inner steps, for the outer step to forward as it sees fit. */
+  onEvent?(event: { type: "log"; step_id: string; level: "debug" | "info" | "warn" | "error"; message: string } | { type: "text_chunk"; step_id: string; text: string }): void;
+}
+
+/** How a nested run ended. */
+export type NestedOutcome =
+  | { ok: true; stepOutputs: Record<string, unknown> }
+  | { ok: false; code: string; message: string; step_id?: string };
 
 /** A kind of step: its config schema and how to run it. The returned value is the output. */
 export interface StepKind<Config = any> {
   kind: string;
   configSchema: z.ZodType<Config>;
   run(ctx: StepContext<Config>): Promise<unknown>;
+  /**
+   * Steps this step decides about (branch): they wait for it, and the ids listed in its
+   * output's `skipped` array are marked skipped instead of run. Reads the raw config.
+   */
+  gates?(config: unknown): string[];
+  /** Nested steps this step runs (map), validated at publish as a sub-workflow with extra template roots. */
+  nested?(config: unknown): { steps: unknown; roots: string[] } | null;
 }
 
 /**
