@@ -3,6 +3,7 @@
  * maxConcurrency at once), honouring conditions, time limits, retries, cancellation, and
  * resume from steps already finished. The definition is trusted (validated at publish).
  */
+import { setMaxListeners } from "node:events";
 import { evaluateCondition } from "./condition";
 import { workflowDefinitionSchema, type WorkflowDefinition, type StepSpec } from "./definition";
 import type { EngineEvent, RunStatus } from "./events";
@@ -99,6 +100,8 @@ class WorkflowRun {
       ...(options.scope && "item" in options.scope && { item: options.scope.item, index: options.scope.index }),
     };
     this.maxConcurrency = Math.max(1, options.maxConcurrency ?? 8);
+    // Every running step listens on the run's stop signal; many at once is expected, not a leak.
+    setMaxListeners(0, this.stop.signal);
   }
 
   async start(): Promise<RunOutcome> {

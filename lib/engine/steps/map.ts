@@ -3,6 +3,7 @@
  * returns the results in the order of the items. Inside, templates and code see `item` and
  * `index` besides `inputs` and `steps`; the inner steps' logs are forwarded with their item.
  */
+import { setMaxListeners } from "node:events";
 import { z } from "zod";
 import { resolveValueTemplate } from "../template";
 import { defineStepKind, StepError } from "./types";
@@ -55,6 +56,7 @@ export const mapStep = defineStepKind<MapConfig>({
     let firstFailure: StepError | null = null;
     // Stops the remaining items when one fails (in "fail" mode) — the step's own signal also stops them.
     const stop = new AbortController();
+    setMaxListeners(0, stop.signal);
     const onAbort = () => stop.abort(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
 
