@@ -8,13 +8,14 @@ import { PrismaClient as SqliteClient } from "../generated/sqlite/client";
 import { PrismaClient as PostgresClient } from "../generated/postgres/client";
 import { createAdapterFactory } from "./adapter";
 import { databaseProvider, databaseUrl } from "./config";
+import { captureSqliteConnection } from "./sqlite-direct";
 
 export type Db = SqliteClient;
 
 function createClient(url: string): Db {
   const adapter = createAdapterFactory(url);
   if (databaseProvider(url) === "sqlite") {
-    const client = new SqliteClient({ adapter });
+    const client = new SqliteClient({ adapter: captureSqliteConnection(adapter) });
     // One connection, set up once: WAL lets readers run beside the writer; NORMAL sync is
     // durable across process crashes (only an OS crash can lose the last transactions).
     client.$executeRawUnsafe("PRAGMA journal_mode = WAL").catch(() => {});

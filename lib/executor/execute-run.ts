@@ -2,7 +2,7 @@
  * Runs one claimed run through the engine, turning engine events into the stored event
  * log (RunEventWriter) and the run's final state.
  */
-import { executeWorkflow, type EngineEvent, type FileRef } from "../engine";
+import { executeWorkflow, getStepKind, type EngineEvent, type FileRef } from "../engine";
 import { readFileBytes } from "../services/files";
 import { RunEventWriter } from "../services/run-event-writer";
 import type { ClaimedRun } from "../services/run-execution";
@@ -30,8 +30,9 @@ export async function executeClaimedRun(run: ClaimedRun, signal: AbortSignal): P
             startedAt: stepStarts.get(event.step_id), finishedAt: new Date(),
           },
         });
-        // Dependants start only once this step's output is stored (resume relies on it).
-        return writer.flushNow();
+        // A step that reached the outside is stored before its dependants start, so a resumed
+        // run never repeats it; a pure step's result rides along with the next batch.
+        return getStepKind(event.kind)?.durable && event.status === "succeeded" ? writer.flushNow() : undefined;
       case "run_finished": {
         const finishedAt = new Date();
         writer.append(type, data, {

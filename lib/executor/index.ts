@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import {
-  cancelQueuedRun, claimRun, findRunsToRecover, isCancelRequested, LEASE_MS, renewLease,
+  cancelQueuedRun, claimRun, findRunsToRecover, isCancelRequested, LEASE_MS, renewLease, type ClaimedRun,
 } from "../services/run-execution";
 import { executeClaimedRun } from "./execute-run";
 
@@ -18,6 +18,8 @@ interface ExecutorState {
   /** Runs left `running` by a previous process, to be taken over despite their lease. */
   takeOver: Set<number>;
   active: Map<number, AbortController>;
+  /** Slots promised to runs being stored right now (see reserveExecution). */
+  reserved: number;
   started: boolean;
 }
 
@@ -28,8 +30,53 @@ const state: ExecutorState = (globalForExecutor.flowdeckExecutor ??= {
   queued: new Set(),
   takeOver: new Set(),
   active: new Map(),
+  reserved: 0,
   started: false,
 });
+
+/** A promised execution slot: the run is stored already claimed, then handed over at once. */
+export interface ExecutionReservation {
+  /** Lease owner to store on the run. */
+  owner: string;
+  leaseExpiresAt: Date;
+  /** Starts the stored run; its data is passed in memory, so nothing is read back. */
+  start(run: ClaimedRun): void;
+  /** Gives the slot back (the run was not stored). */
+  release(): void;
+}
+
+/**
+ * A slot for a new run if this executor is idle enough to start it right away: the caller
+ * stores the run as `running` under this executor's lease (no separate claim) and calls
+ * start(). Null when busy: store it `queued` and enqueueRun() instead.
+ */
+export function reserveExecution(): ExecutionReservation | null {
+  if (state.active.size + state.reserved >= CONCURRENCY || state.queue.length > 0) return null;
+  state.reserved++;
+  let settled = false;
+  const settle = () => {
+    if (settled) return false;
+    settled = true;
+    state.reserved--;
+    return true;
+  };
+  return {
+    owner: state.owner,
+    leaseExpiresAt: new Date(Date.now() + LEASE_MS),
+    start(run) {
+      if (!settle()) return;
+      const controller = new AbortController();
+      state.active.set(run.id, controller);
+      void runOne(run.id, controller, false, run).finally(() => {
+        state.active.delete(run.id);
+        pump();
+      });
+    },
+    release() {
+      if (settle()) pump();
+    },
+  };
+}
 
 /** Hands a stored, queued run to the executor. Returns at once. */
 export function enqueueRun(runId: number): void {
@@ -40,7 +87,7 @@ export function enqueueRun(runId: number): void {
 }
 
 function pump(): void {
-  while (state.active.size < CONCURRENCY && state.queue.length > 0) {
+  while (state.active.size + state.reserved < CONCURRENCY && state.queue.length > 0) {
     const runId = state.queue.shift()!;
     state.queued.delete(runId);
     const controller = new AbortController();
@@ -53,10 +100,10 @@ function pump(): void {
   }
 }
 
-async function runOne(runId: number, controller: AbortController, takeOverRunning = false): Promise<void> {
+async function runOne(runId: number, controller: AbortController, takeOverRunning = false, preclaimed?: ClaimedRun): Promise<void> {
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   try {
-    const run = await claimRun(runId, state.owner, { takeOverRunning });
+    const run = preclaimed ?? (await claimRun(runId, state.owner, { takeOverRunning }));
     if (!run) return;
     if (run.cancelRequested) controller.abort();
     heartbeat = setInterval(() => {

@@ -7,8 +7,8 @@
  * and nothing is streamed before it is stored: listeners are notified after the commit.
  * A step's output is committed before the step's dependants start (flushNow is awaited).
  */
-import { db } from "../db/client";
 import { notifyRunEvents } from "../events/run-event-bus";
+import { writeRunLogBatch, type EventRow, type RunPatch, type StepRow } from "./run-log-store";
 
 export interface StepRunWrite {
   stepId: string;
@@ -22,14 +22,13 @@ export interface StepRunWrite {
   finishedAt?: Date;
 }
 
-type RunPatch = Parameters<typeof db.run.update>[0]["data"];
 
 /** How long chatty events (text chunks, logs) may wait to be batched. */
 const FLUSH_DELAY_MS = 15;
 
 export class RunEventWriter {
-  private events: { runId: number; seq: number; workspaceId: number; type: string; data: string; createdAt: Date }[] = [];
-  private steps: StepRunWrite[] = [];
+  private events: EventRow[] = [];
+  private steps: StepRow[] = [];
   private runPatch: RunPatch = {};
   private outputs: string | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -48,11 +47,16 @@ export class RunEventWriter {
   /** Queues one event (and what it implies) and returns its sequence number. */
   append(type: string, data: unknown, extra: { step?: StepRunWrite; run?: RunPatch; outputs?: unknown } = {}): number {
     this.seq += 1;
-    this.events.push({
-      runId: this.runId, seq: this.seq, workspaceId: this.workspaceId, type,
-      data: JSON.stringify(data ?? {}), createdAt: new Date(),
-    });
-    if (extra.step) this.steps.push(extra.step);
+    this.events.push({ seq: this.seq, type, data: JSON.stringify(data ?? {}), createdAt: new Date() });
+    if (extra.step) {
+      const s = extra.step;
+      this.steps.push({
+        stepId: s.stepId, kind: s.kind, status: s.status, attempts: s.attempts,
+        output: s.output === undefined ? null : JSON.stringify(s.output),
+        error: s.error === undefined ? null : JSON.stringify(s.error),
+        tokens: s.tokens ?? 0, startedAt: s.startedAt, finishedAt: s.finishedAt,
+      });
+    }
     if (extra.run) Object.assign(this.runPatch, extra.run);
     if (extra.outputs !== undefined) this.outputs = JSON.stringify(extra.outputs);
     if (!this.timer) this.timer = setTimeout(() => void this.flushNow().catch(() => {}), FLUSH_DELAY_MS);
@@ -78,32 +82,9 @@ export class RunEventWriter {
     return next;
   }
 
-  private async write(
-    events: RunEventWriter["events"],
-    steps: StepRunWrite[],
-    runPatch: RunPatch,
-    outputs: string | undefined,
-  ): Promise<void> {
-    const lastSeq = events.length ? events[events.length - 1].seq : undefined;
-    const ops = [
-      db.runEvent.createMany({ data: events }),
-      ...steps.map((s) => {
-        const fields = {
-          kind: s.kind, status: s.status, attempts: s.attempts,
-          output: s.output === undefined ? null : JSON.stringify(s.output),
-          error: s.error === undefined ? null : JSON.stringify(s.error),
-          tokens: s.tokens ?? 0, startedAt: s.startedAt, finishedAt: s.finishedAt,
-        };
-        return db.stepRun.upsert({
-          where: { runId_stepId: { runId: this.runId, stepId: s.stepId } },
-          create: { runId: this.runId, workspaceId: this.workspaceId, stepId: s.stepId, ...fields },
-          update: fields,
-        });
-      }),
-      db.run.update({ where: { id: this.runId }, data: { ...runPatch, ...(lastSeq ? { lastSeq } : {}) } }),
-      ...(outputs !== undefined ? [db.runPayload.update({ where: { runId: this.runId }, data: { outputs } })] : []),
-    ];
-    await db.$transaction(ops);
+  private async write(events: EventRow[], steps: StepRow[], run: RunPatch, outputs: string | undefined): Promise<void> {
+    await writeRunLogBatch({ runId: this.runId, workspaceId: this.workspaceId, events, steps, run, outputs });
+    const lastSeq = events.at(-1)?.seq;
     if (lastSeq) notifyRunEvents(this.runId, lastSeq);
   }
 }

@@ -4,7 +4,7 @@
  */
 import { db } from "../db/client";
 import { validateInputs } from "../engine";
-import { enqueueRun, requestCancel } from "../executor";
+import { enqueueRun, requestCancel, reserveExecution } from "../executor";
 import { isFinalStatus, type RunOrigin, type RunStatus } from "../schemas/run";
 import type { Actor } from "../schemas/workspace";
 import { NotFoundError, ValidationError } from "./errors";
@@ -41,28 +41,46 @@ export async function startRun(actor: Actor, req: StartRunRequest): Promise<Star
   const checked = validateInputs(definition.inputs, raw);
   if (!checked.ok) throw new ValidationError(checked.errors);
 
-  const run = await db.run.create({
-    data: {
-      workspaceId: actor.workspaceId,
-      workflowId: workflow.id,
-      versionId: version.id,
-      versionNumber: version.number,
-      label: req.label ?? null,
-      status: "queued",
-      origin: req.origin,
-      externalId: req.externalId ?? null,
-      metadata: JSON.stringify(req.metadata ?? {}),
-      totalSteps: definition.steps.length,
-      createdById: actor.userId,
-      apiKeyId: actor.apiKeyId,
-      parentRunId: req.parentRunId ?? null,
-      payload: { create: { workspaceId: actor.workspaceId, inputs: JSON.stringify(checked.inputs) } },
-    },
-    select: { id: true, uuid: true },
-  });
-  enqueueRun(run.id);
+  // When the executor has room, the run is stored already claimed by it and handed over in
+  // memory (no claim round trip); otherwise it is stored queued and waits its turn.
+  const slot = reserveExecution();
+  const status: RunStatus = slot ? "running" : "queued";
+  let run: { id: number; uuid: string };
+  try {
+    run = await db.run.create({
+      data: {
+        workspaceId: actor.workspaceId,
+        workflowId: workflow.id,
+        versionId: version.id,
+        versionNumber: version.number,
+        label: req.label ?? null,
+        status,
+        ...(slot && { leaseOwner: slot.owner, leaseExpiresAt: slot.leaseExpiresAt }),
+        origin: req.origin,
+        externalId: req.externalId ?? null,
+        metadata: JSON.stringify(req.metadata ?? {}),
+        totalSteps: definition.steps.length,
+        createdById: actor.userId,
+        apiKeyId: actor.apiKeyId,
+        parentRunId: req.parentRunId ?? null,
+        payload: { create: { workspaceId: actor.workspaceId, inputs: JSON.stringify(checked.inputs) } },
+      },
+      select: { id: true, uuid: true },
+    });
+  } catch (error) {
+    slot?.release();
+    throw error;
+  }
+  if (slot) {
+    slot.start({
+      id: run.id, uuid: run.uuid, workspaceId: actor.workspaceId, lastSeq: 0, startedAt: null, cancelRequested: false,
+      definition, inputs: checked.inputs, completed: {},
+    });
+  } else {
+    enqueueRun(run.id);
+  }
   return {
-    id: run.id, uuid: run.uuid, status: "queued",
+    id: run.id, uuid: run.uuid, status,
     workflow: { id: workflow.id, name: workflow.name }, version: version.number, warnings: checked.warnings,
   };
 }

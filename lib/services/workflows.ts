@@ -7,6 +7,7 @@ import { validateDefinition, type WorkflowDefinition } from "../engine";
 import type { Actor } from "../schemas/workspace";
 import { ConflictError, NotFoundError, ValidationError } from "./errors";
 import { assertCan } from "./permissions";
+import { cachedResolution, catalogChanged, rememberResolution } from "./version-cache";
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const WORKFLOW_NAME_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -93,8 +94,16 @@ export interface VersionSelector {
 /** The exact version a run will use: by label, by number, or the latest. */
 export async function resolveVersion(actor: Actor, ref: string | number, selector: VersionSelector = {}) {
   assertOneSelector(selector);
-  return resolveVersionOf(actor, await findWorkflow(actor, ref), selector);
+  const key = `${ref}\u0000${selector.label ?? ""}\u0000${selector.version ?? ""}`;
+  const cached = cachedResolution<ResolvedVersion>(actor.workspaceId, key);
+  if (cached) return cached;
+  const resolved = await resolveVersionOf(actor, await findWorkflow(actor, ref), selector);
+  rememberResolution(actor.workspaceId, key, resolved);
+  return resolved;
 }
+
+/** What resolveVersion returns. */
+export type ResolvedVersion = Awaited<ReturnType<typeof resolveVersionOf>>;
 
 function assertOneSelector(selector: VersionSelector) {
   if (selector.label && selector.version != null) {
@@ -183,7 +192,7 @@ export async function createWorkflow(actor: Actor, input: CreateWorkflowInput) {
       });
     }
     return workflow;
-  });
+  }).finally(() => catalogChanged(actor.workspaceId));
 }
 
 /** Publishes the next immutable version of a workflow. */
@@ -205,7 +214,7 @@ export async function publishVersion(actor: Actor, ref: string | number, rawDefi
     });
     await tx.workflow.update({ where: { id: workflow.id }, data: { updatedAt: new Date() } });
     return version;
-  });
+  }).finally(() => catalogChanged(actor.workspaceId));
 }
 
 /** Points a label at a version (creating the label if needed) and records the move. */
@@ -233,5 +242,5 @@ export async function setLabel(actor: Actor, ref: string | number, label: string
       },
     });
     return { label, version: versionNumber };
-  });
+  }).finally(() => catalogChanged(actor.workspaceId));
 }

@@ -38,6 +38,8 @@ export interface MapOutput {
 export const mapStep = defineStepKind<MapConfig>({
   kind: "map",
   configSchema,
+  // Its nested steps may reach the outside; do not repeat a whole map after a crash.
+  durable: true,
   nested(raw) {
     if (!raw || typeof raw !== "object" || !("steps" in raw)) return null;
     return { steps: (raw as { steps: unknown }).steps, roots: ["item", "index"] };

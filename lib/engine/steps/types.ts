@@ -73,6 +73,13 @@ export interface StepKind<Config = any> {
   configSchema: z.ZodType<Config>;
   run(ctx: StepContext<Config>): Promise<unknown>;
   /**
+   * The step reaches the outside world (a request, a paid model call): repeating it after a
+   * crash would repeat a side effect or a cost. The host stores such a step's result before
+   * its dependants start; pure steps (templates, code, transforms…) are simply re-run on
+   * resume, so their results can be written in the next batch.
+   */
+  durable?: boolean;
+  /**
    * Steps this step decides about (branch): they wait for it, and the ids listed in its
    * output's `skipped` array are marked skipped instead of run. Reads the raw config.
    */

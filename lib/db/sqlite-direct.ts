@@ -1,0 +1,85 @@
+/**
+ * Direct, synchronous statements on the very SQLite connection Prisma uses — for the few
+ * hot writes (a run's event batches) where Prisma's per-query cost (~0.2–0.6 ms here) would
+ * dominate. Statements are prepared once and cached. A write transaction takes the Prisma
+ * adapter's own transaction lock, so it never lands inside one of Prisma's transactions;
+ * between BEGIN and COMMIT everything is synchronous, so nothing else can interleave.
+ */
+import type { SqlDriverAdapter, SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+
+/** The part of a better-sqlite3 Database used here. */
+interface SqliteHandle {
+  prepare(sql: string): { run(...params: unknown[]): { changes: number | bigint } };
+}
+
+type CapturedAdapter = SqlDriverAdapter & { client?: SqliteHandle };
+
+let captured: CapturedAdapter | null = null;
+const statements = new Map<string, ReturnType<SqliteHandle["prepare"]>>();
+
+/** Wraps the SQLite adapter factory so the connection it opens can be reached here. */
+export function captureSqliteConnection(factory: SqlDriverAdapterFactory): SqlDriverAdapterFactory {
+  const connect = factory.connect.bind(factory);
+  factory.connect = async () => {
+    const adapter = (await connect()) as CapturedAdapter;
+    captured = adapter;
+    statements.clear();
+    return adapter;
+  };
+  return factory;
+}
+
+/** Whether the direct connection is available (SQLite, connected). */
+export function hasDirectSqlite(): boolean {
+  return captured?.client != null;
+}
+
+/** Runs statements. `run(sql, ...params)` uses a cached prepared statement. */
+export interface DirectStatements {
+  run(sql: string, ...params: unknown[]): number;
+}
+
+/**
+ * One write transaction on the shared connection. `fn` must be synchronous: it runs between
+ * BEGIN and COMMIT with nothing else interleaving; a throw rolls back and rethrows.
+ */
+export async function directWriteTransaction<T>(fn: (s: DirectStatements) => T): Promise<T> {
+  const adapter = captured;
+  const client = adapter?.client;
+  if (!adapter || !client) throw new Error("The direct SQLite connection is not open");
+  const tx = await adapter.startTransaction(); // takes the adapter's lock and runs BEGIN
+  const statements: DirectStatements = {
+    run(sql, ...params) {
+      return Number(prepared(client, sql).run(...params).changes);
+    },
+  };
+  try {
+    const result = fn(statements);
+    prepared(client, "COMMIT").run();
+    return result;
+  } catch (error) {
+    try {
+      prepared(client, "ROLLBACK").run();
+    } catch {
+      // already rolled back by SQLite itself
+    }
+    throw error;
+  } finally {
+    // The adapter's commit() only releases its lock; COMMIT/ROLLBACK were sent above.
+    await tx.commit();
+  }
+}
+
+function prepared(client: SqliteHandle, sql: string) {
+  let stmt = statements.get(sql);
+  if (!stmt) {
+    stmt = client.prepare(sql);
+    statements.set(sql, stmt);
+  }
+  return stmt;
+}
+
+/** A Date as Prisma stores DateTime in SQLite (ISO 8601 with an explicit +00:00). */
+export function sqliteDateTime(d: Date): string {
+  return d.toISOString().replace("Z", "+00:00");
+}

@@ -1,0 +1,109 @@
+/**
+ * Storage of one batch of a run's event log: the events, the step rows they finish, the
+ * run's changed fields and its outputs — in one transaction. On SQLite it goes through
+ * prepared statements on Prisma's own connection (lib/db/sqlite-direct), on PostgreSQL
+ * through Prisma; both write the same rows.
+ */
+import { db } from "../db/client";
+import { directWriteTransaction, hasDirectSqlite, sqliteDateTime } from "../db/sqlite-direct";
+
+/** One stored event. `data` is JSON text. */
+export interface EventRow {
+  seq: number;
+  type: string;
+  data: string;
+  createdAt: Date;
+}
+
+/** A finished step's row. `output` / `error` are JSON text. */
+export interface StepRow {
+  stepId: string;
+  kind: string;
+  status: string;
+  attempts: number;
+  output: string | null;
+  error: string | null;
+  tokens: number;
+  startedAt?: Date;
+  finishedAt?: Date;
+}
+
+/** The run fields an event batch may change. */
+export interface RunPatch {
+  status?: string;
+  startedAt?: Date;
+  finishedAt?: Date;
+  elapsedMs?: number;
+  totalTokens?: number;
+  errorCode?: string | null;
+  errorMessage?: string | null;
+  errorStep?: string | null;
+  leaseOwner?: string | null;
+  leaseExpiresAt?: Date | null;
+}
+
+/** Columns RunPatch may set, in a fixed order (the SQL text is cached per key set). */
+const RUN_COLUMNS = [
+  "status", "startedAt", "finishedAt", "elapsedMs", "totalTokens",
+  "errorCode", "errorMessage", "errorStep", "leaseOwner", "leaseExpiresAt",
+] as const satisfies readonly (keyof RunPatch)[];
+
+export interface RunLogBatch {
+  runId: number;
+  workspaceId: number;
+  events: EventRow[];
+  steps: StepRow[];
+  run: RunPatch;
+  /** JSON text of the run's final outputs. */
+  outputs?: string;
+}
+
+/** Writes a batch atomically. */
+export async function writeRunLogBatch(batch: RunLogBatch): Promise<void> {
+  if (hasDirectSqlite()) return writeDirect(batch);
+  return writeWithPrisma(batch);
+}
+
+const INSERT_EVENT = 'INSERT INTO "RunEvent" ("runId", "seq", "workspaceId", "type", "data", "createdAt") VALUES (?, ?, ?, ?, ?, ?)';
+const INSERT_STEP =
+  'INSERT INTO "StepRun" ("runId", "workspaceId", "stepId", "kind", "status", "attempts", "output", "error", "tokens", "startedAt", "finishedAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const UPDATE_OUTPUTS = 'UPDATE "RunPayload" SET "outputs" = ? WHERE "runId" = ?';
+
+function writeDirect(batch: RunLogBatch): Promise<void> {
+  const { runId, workspaceId } = batch;
+  const date = (d: Date | null | undefined) => (d ? sqliteDateTime(d) : null);
+  return directWriteTransaction((s) => {
+    for (const e of batch.events) s.run(INSERT_EVENT, runId, e.seq, workspaceId, e.type, e.data, sqliteDateTime(e.createdAt));
+    for (const r of batch.steps) {
+      s.run(INSERT_STEP, runId, workspaceId, r.stepId, r.kind, r.status, r.attempts, r.output, r.error, r.tokens, date(r.startedAt), date(r.finishedAt));
+    }
+    const columns: string[] = [];
+    const values: unknown[] = [];
+    for (const c of RUN_COLUMNS) {
+      const v = batch.run[c];
+      if (v === undefined) continue;
+      columns.push(c);
+      values.push(v instanceof Date ? sqliteDateTime(v) : v);
+    }
+    const lastSeq = batch.events.at(-1)?.seq;
+    if (lastSeq !== undefined) {
+      columns.push("lastSeq");
+      values.push(lastSeq);
+    }
+    if (columns.length > 0) {
+      s.run(`UPDATE "Run" SET ${columns.map((c) => `"${c}" = ?`).join(", ")} WHERE "id" = ?`, ...values, runId);
+    }
+    if (batch.outputs !== undefined) s.run(UPDATE_OUTPUTS, batch.outputs, runId);
+  });
+}
+
+async function writeWithPrisma(batch: RunLogBatch): Promise<void> {
+  const { runId, workspaceId } = batch;
+  const lastSeq = batch.events.at(-1)?.seq;
+  await db.$transaction([
+    ...(batch.events.length ? [db.runEvent.createMany({ data: batch.events.map((e) => ({ runId, workspaceId, ...e })) })] : []),
+    ...(batch.steps.length ? [db.stepRun.createMany({ data: batch.steps.map((r) => ({ runId, workspaceId, ...r })) })] : []),
+    db.run.update({ where: { id: runId }, data: { ...batch.run, ...(lastSeq !== undefined ? { lastSeq } : {}) } }),
+    ...(batch.outputs !== undefined ? [db.runPayload.update({ where: { runId }, data: { outputs: batch.outputs } })] : []),
+  ]);
+}
