@@ -9,7 +9,7 @@ import type { SqlDriverAdapter, SqlDriverAdapterFactory } from "@prisma/driver-a
 
 /** The part of a better-sqlite3 Database used here. */
 interface SqliteHandle {
-  prepare(sql: string): { run(...params: unknown[]): { changes: number | bigint } };
+  prepare(sql: string): { run(...params: unknown[]): { changes: number | bigint }; get(...params: unknown[]): unknown };
 }
 
 type CapturedAdapter = SqlDriverAdapter & { client?: SqliteHandle };
@@ -36,7 +36,10 @@ export function hasDirectSqlite(): boolean {
 
 /** Runs statements. `run(sql, ...params)` uses a cached prepared statement. */
 export interface DirectStatements {
+  /** Runs a statement; returns the number of rows changed. */
   run(sql: string, ...params: unknown[]): number;
+  /** Runs a statement and returns its first row (e.g. INSERT … RETURNING), or undefined. */
+  get(sql: string, ...params: unknown[]): Record<string, unknown> | undefined;
 }
 
 /**
@@ -51,6 +54,9 @@ export async function directWriteTransaction<T>(fn: (s: DirectStatements) => T):
   const statements: DirectStatements = {
     run(sql, ...params) {
       return Number(prepared(client, sql).run(...params).changes);
+    },
+    get(sql, ...params) {
+      return prepared(client, sql).get(...params) as Record<string, unknown> | undefined;
     },
   };
   try {

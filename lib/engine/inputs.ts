@@ -136,10 +136,18 @@ function inputSchema(spec: InputSpec) {
  * issues carry `params.type` ("missing" | "type_error" | "value_error").
  */
 export function buildInputsSchema(specs: InputSpec[]) {
-  const shape: Record<string, ReturnType<typeof inputSchema>> = {};
-  for (const spec of specs) shape[spec.name] = inputSchema(spec);
-  return z.object(shape);
+  let schema = inputsSchemaCache.get(specs);
+  if (!schema) {
+    const shape: Record<string, ReturnType<typeof inputSchema>> = {};
+    for (const spec of specs) shape[spec.name] = inputSchema(spec);
+    schema = z.object(shape);
+    inputsSchemaCache.set(specs, schema);
+  }
+  return schema;
 }
+
+/** Built once per specs list (definitions are immutable once validated). */
+const inputsSchemaCache = new WeakMap<InputSpec[], z.ZodObject<Record<string, ReturnType<typeof inputSchema>>>>();
 
 /** Validates raw inputs; never throws. Unknown keys are dropped and listed in `warnings`. */
 export function validateInputs(

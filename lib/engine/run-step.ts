@@ -7,7 +7,7 @@ import { DEFAULT_RETRY_BACKOFF_MS, DEFAULT_TIMEOUT_MS, type StepSpec } from "./d
 import type { EngineEvent } from "./events";
 import { getStepKind } from "./steps";
 import {
-  StepError, type EnginePorts, type NestedOutcome, type NestedRunOptions, type StepContext, type StepEmittedEvent, type StepScope,
+  StepError, type EnginePorts, type StepKind, type NestedOutcome, type NestedRunOptions, type StepContext, type StepEmittedEvent, type StepScope,
 } from "./steps/types";
 
 /** The result of a step after all its attempts. */
@@ -38,7 +38,7 @@ export async function runStep(step: StepSpec, env: StepRunEnv): Promise<StepResu
   let tokens = 0;
   const kind = getStepKind(step.kind);
   if (!kind) return { ok: false, code: "validation", message: `Unknown step kind '${step.kind}'`, attempts: 0, tokens };
-  const parsed = kind.configSchema.safeParse(step.config);
+  const parsed = parseConfig(kind, step);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue.path.length ? ` (config.${issue.path.join(".")})` : "";
@@ -136,6 +136,18 @@ async function attemptStep(
     clearTimeout(timer);
     env.runSignal.removeEventListener("abort", onRunAbort);
   }
+}
+
+/** A step's parsed config, kept per step object (definitions are immutable once validated). */
+const configCache = new WeakMap<StepSpec, ReturnType<StepKind["configSchema"]["safeParse"]>>();
+
+function parseConfig(kind: StepKind, step: StepSpec) {
+  let parsed = configCache.get(step);
+  if (!parsed) {
+    parsed = kind.configSchema.safeParse(step.config);
+    configCache.set(step, parsed);
+  }
+  return parsed;
 }
 
 /** Code and message of anything thrown by a step. */

@@ -8,7 +8,7 @@
  * A step's output is committed before the step's dependants start (flushNow is awaited).
  */
 import { notifyRunEvents } from "../events/run-event-bus";
-import { writeRunLogBatch, type EventRow, type RunPatch, type StepRow } from "./run-log-store";
+import { writeRunLogBatch, type EventRow, type RunPatch, type StepRow } from "./run-store";
 
 export interface StepRunWrite {
   stepId: string;

@@ -10,6 +10,7 @@ import type { Actor } from "../schemas/workspace";
 import { NotFoundError, ValidationError } from "./errors";
 import { assertCan } from "./permissions";
 import { normalizeInputShape, resolveFileInputs } from "./run-inputs";
+import { insertRun } from "./run-store";
 import { resolveVersion } from "./workflows";
 
 export interface StartRunRequest {
@@ -47,25 +48,22 @@ export async function startRun(actor: Actor, req: StartRunRequest): Promise<Star
   const status: RunStatus = slot ? "running" : "queued";
   let run: { id: number; uuid: string };
   try {
-    run = await db.run.create({
-      data: {
-        workspaceId: actor.workspaceId,
-        workflowId: workflow.id,
-        versionId: version.id,
-        versionNumber: version.number,
-        label: req.label ?? null,
-        status,
-        ...(slot && { leaseOwner: slot.owner, leaseExpiresAt: slot.leaseExpiresAt }),
-        origin: req.origin,
-        externalId: req.externalId ?? null,
-        metadata: JSON.stringify(req.metadata ?? {}),
-        totalSteps: definition.steps.length,
-        createdById: actor.userId,
-        apiKeyId: actor.apiKeyId,
-        parentRunId: req.parentRunId ?? null,
-        payload: { create: { workspaceId: actor.workspaceId, inputs: JSON.stringify(checked.inputs) } },
-      },
-      select: { id: true, uuid: true },
+    run = await insertRun({
+      workspaceId: actor.workspaceId,
+      workflowId: workflow.id,
+      versionId: version.id,
+      versionNumber: version.number,
+      label: req.label ?? null,
+      status,
+      ...(slot && { leaseOwner: slot.owner, leaseExpiresAt: slot.leaseExpiresAt }),
+      origin: req.origin,
+      externalId: req.externalId ?? null,
+      metadata: JSON.stringify(req.metadata ?? {}),
+      totalSteps: definition.steps.length,
+      createdById: actor.userId,
+      apiKeyId: actor.apiKeyId,
+      parentRunId: req.parentRunId ?? null,
+      inputs: JSON.stringify(checked.inputs),
     });
   } catch (error) {
     slot?.release();

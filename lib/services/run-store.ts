@@ -1,11 +1,94 @@
 /**
- * Storage of one batch of a run's event log: the events, the step rows they finish, the
- * run's changed fields and its outputs — in one transaction. On SQLite it goes through
+ * The two writes every run makes on the hot path: inserting the run (with its inputs), and
+ * storing batches of its event log (the events, the step rows they finish, the run's
+ * changed fields and its outputs) — each in one transaction. On SQLite they go through
  * prepared statements on Prisma's own connection (lib/db/sqlite-direct), on PostgreSQL
  * through Prisma; both write the same rows.
  */
+import { randomUUID } from "node:crypto";
 import { db } from "../db/client";
 import { directWriteTransaction, hasDirectSqlite, sqliteDateTime } from "../db/sqlite-direct";
+
+/** A new run's row. */
+export interface NewRun {
+  workspaceId: number;
+  workflowId: number;
+  versionId: number;
+  versionNumber: number;
+  label: string | null;
+  status: string;
+  origin: string;
+  externalId: string | null;
+  idempotencyKey?: string | null;
+  requestHash?: string | null;
+  metadata: string;
+  totalSteps: number;
+  createdById: string | null;
+  apiKeyId: number | null;
+  parentRunId: number | null;
+  rerunFromStep?: string | null;
+  callbackUrl?: string | null;
+  leaseOwner?: string | null;
+  leaseExpiresAt?: Date | null;
+  /** JSON text of the validated inputs (stored apart, in RunPayload). */
+  inputs: string;
+}
+
+/** A unique key (external id or idempotency key) is already taken in the workspace. */
+export class DuplicateRunKeyError extends Error {
+  constructor(readonly key: "externalId" | "idempotencyKey") {
+    super(`A run with this ${key} already exists`);
+    this.name = "DuplicateRunKeyError";
+  }
+}
+
+const RUN_INSERT_COLUMNS = [
+  "uuid", "workspaceId", "workflowId", "versionId", "versionNumber", "label", "status", "origin", "externalId",
+  "idempotencyKey", "requestHash", "metadata", "totalSteps", "createdById", "apiKeyId", "parentRunId",
+  "rerunFromStep", "callbackUrl", "leaseOwner", "leaseExpiresAt", "createdAt",
+] as const;
+const INSERT_RUN = `INSERT INTO "Run" (${RUN_INSERT_COLUMNS.map((c) => `"${c}"`).join(", ")}) VALUES (${RUN_INSERT_COLUMNS.map(() => "?").join(", ")}) RETURNING "id"`;
+const INSERT_PAYLOAD = 'INSERT INTO "RunPayload" ("runId", "workspaceId", "inputs") VALUES (?, ?, ?)';
+
+/** Stores a new run and its inputs atomically; returns its ids. */
+export async function insertRun(run: NewRun): Promise<{ id: number; uuid: string }> {
+  const uuid = randomUUID();
+  const { inputs, ...row } = run;
+  const createdAt = new Date();
+  try {
+    if (hasDirectSqlite()) {
+      const id = await directWriteTransaction((s) => {
+        const values: Record<(typeof RUN_INSERT_COLUMNS)[number], unknown> = {
+          uuid, ...row, idempotencyKey: row.idempotencyKey ?? null, requestHash: row.requestHash ?? null,
+          rerunFromStep: row.rerunFromStep ?? null, callbackUrl: row.callbackUrl ?? null, leaseOwner: row.leaseOwner ?? null,
+          leaseExpiresAt: row.leaseExpiresAt ? sqliteDateTime(row.leaseExpiresAt) : null, createdAt: sqliteDateTime(createdAt),
+        };
+        const newId = Number(s.get(INSERT_RUN, ...RUN_INSERT_COLUMNS.map((c) => values[c]))!.id);
+        s.run(INSERT_PAYLOAD, newId, row.workspaceId, inputs);
+        return newId;
+      });
+      return { id, uuid };
+    }
+    const created = await db.run.create({
+      data: { uuid, ...row, createdAt, payload: { create: { workspaceId: row.workspaceId, inputs } } },
+      select: { id: true },
+    });
+    return { id: created.id, uuid };
+  } catch (error) {
+    throw duplicateKey(error) ?? error;
+  }
+}
+
+/** Recognises a unique-key violation on externalId / idempotencyKey, from either driver. */
+function duplicateKey(error: unknown): DuplicateRunKeyError | null {
+  const e = error as { code?: string; message?: string; meta?: { target?: unknown; driverAdapterError?: unknown } };
+  const text = `${e?.message ?? ""} ${JSON.stringify(e?.meta ?? {})}`;
+  const unique = e?.code === "P2002" || e?.code === "SQLITE_CONSTRAINT_UNIQUE" || /UNIQUE constraint failed|unique constraint/i.test(text);
+  if (!unique) return null;
+  if (/idempotencyKey/.test(text)) return new DuplicateRunKeyError("idempotencyKey");
+  if (/externalId/.test(text)) return new DuplicateRunKeyError("externalId");
+  return null;
+}
 
 /** One stored event. `data` is JSON text. */
 export interface EventRow {
