@@ -42,6 +42,12 @@ export function RunTimeline({ state }: { state: RunViewState }) {
               )}
             </div>
             <span className="text-right font-mono text-xs text-slate-500">{formatDuration(duration)}</span>
+            {step.status === "running" && step.progressMessage && (
+              <p className="col-span-3 text-xs text-slate-500" data-testid={`progress-${step.id}`}>{step.progressMessage}</p>
+            )}
+            {step.status === "skipped" && step.skipReason && (
+              <p className="col-span-3 text-xs text-slate-500" data-testid={`skip-reason-${step.id}`}>Skipped: {step.skipReason}</p>
+            )}
             {step.error && (
               <p className="col-span-3 rounded bg-red-50 px-2 py-1 text-xs text-red-700 dark:bg-red-950 dark:text-red-300">
                 {step.error.code}: {step.error.message}

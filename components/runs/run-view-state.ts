@@ -24,8 +24,11 @@ export interface StepView {
   durationMs?: number;
   output?: unknown;
   error?: { code: string; message: string };
+  /** Why a skipped step did not run. */
+  skipReason?: string;
   text: string;
   progress?: number;
+  progressMessage?: string;
 }
 
 export interface RunViewState {
@@ -76,7 +79,7 @@ export function applyRunEvents(state: RunViewState, frames: RunEventFrame[]): Ru
         break;
       case "step_finished":
         patchStep(d.step_id, (s) => ({
-          status: d.status, finishedAt: frame.at, durationMs: d.duration_ms, output: d.output, error: d.error,
+          status: d.status, finishedAt: frame.at, durationMs: d.duration_ms, output: d.output, error: d.error, skipReason: d.reason,
           attempts: d.attempts ?? s.attempts, startedAt: s.startedAt ?? frame.at,
         }));
         break;
@@ -84,7 +87,7 @@ export function applyRunEvents(state: RunViewState, frames: RunEventFrame[]): Ru
         patchStep(d.step_id, (s) => ({ text: (s.text ?? "") + d.text }));
         break;
       case "progress":
-        patchStep(d.step_id, () => ({ progress: d.fraction }));
+        patchStep(d.step_id, () => ({ progress: d.fraction, progressMessage: d.message }));
         break;
       case "log":
         next.logs = [...next.logs, { seq: frame.seq, stepId: d.step_id, level: d.level, message: d.message, at: frame.at }];
