@@ -28,6 +28,10 @@ export { conditionSyntaxError, evaluateCondition, isTemplateCondition } from "./
 export { compileJsonata, evaluateJsonata, jsonataSyntaxError, toPlainJson } from "./jsonata";
 export type { BranchOutput } from "./steps/branch";
 export type { MapOutput } from "./steps/map";
+export {
+  LLM_PROVIDER_SECRET_EXAMPLE, llmProviderSecretSchema, llmStep,
+  type LlmOutput, type LlmProviderSecret, type LlmUsage,
+} from "./steps/llm";
 export { executeWorkflow, type ExecuteWorkflowOptions, type RunOutcome } from "./run-workflow";
 export { errorInfo, runStep, type StepResult, type StepRunEnv } from "./run-step";
 export {

@@ -3,6 +3,7 @@ import { branchStep } from "./branch";
 import { codeStep } from "./code";
 import { delayStep } from "./delay";
 import { extractStep } from "./extract";
+import { llmStep } from "./llm";
 import { mapStep } from "./map";
 import { templateStep } from "./template";
 import { transformStep } from "./transform";
@@ -17,6 +18,7 @@ export const stepKinds: Record<string, StepKind> = {
   [delayStep.kind]: delayStep,
   [branchStep.kind]: branchStep,
   [mapStep.kind]: mapStep,
+  [llmStep.kind]: llmStep,
 };
 
 /** The kind with this name, or undefined. */
@@ -29,5 +31,5 @@ export function registerStepKind(kind: StepKind): void {
   stepKinds[kind.kind] = kind;
 }
 
-export { branchStep, codeStep, delayStep, mapStep, extractStep, templateStep, transformStep };
+export { branchStep, codeStep, delayStep, mapStep, extractStep, llmStep, templateStep, transformStep };
 export { defineStepKind, StepError, type EnginePorts, type NestedOutcome, type NestedRunOptions, type StepContext, type StepEmittedEvent, type StepKind, type StepScope } from "./types";
