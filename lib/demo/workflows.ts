@@ -100,6 +100,27 @@ const releasePipeline = {
   outputs: { notes: "{{ steps.notes.output }}" },
 };
 
+/** Streams a model's answer; needs a provider (the run explains how to add one when there is none). */
+const askLlm = {
+  inputs: [
+    {
+      name: "question", type: "text", label: "Question", multiline: true,
+      default: "In three sentences: what does a workflow engine do?",
+    },
+    { name: "style", type: "select", label: "Answer style", options: ["plain", "bullet points", "haiku"], default: "plain", required: false },
+  ],
+  steps: [
+    {
+      id: "answer", kind: "llm", name: "Ask the model", timeout_ms: 120_000, retries: 1,
+      config: {
+        system: "You are a concise, friendly assistant. Answer in {{ inputs.style }} style.",
+        prompt: "{{ inputs.question }}",
+      },
+    },
+  ],
+  outputs: { answer: "{{ steps.answer.output.text }}", tokens: "{{ steps.answer.output.usage.total_tokens }}" },
+};
+
 export interface DemoWorkflow {
   name: string;
   title: string;
@@ -124,5 +145,13 @@ export const demoWorkflows: DemoWorkflow[] = [
   {
     name: "release-pipeline", title: "Release pipeline", description: "Four steps over a few seconds (two in parallel): watch them live.",
     versions: [releasePipeline], labels: { production: 1 },
+  },
+  {
+    name: "ask-llm", title: "Ask an LLM",
+    description:
+      "Streams an answer token by token from your own OpenAI-compatible provider. Set one up first: add a workspace " +
+      "secret named `llm` whose value is {\"base_url\": \"https://api.openai.com/v1\", \"api_key\": \"sk-…\", \"model\": \"gpt-4o-mini\"}. " +
+      "Without it the run stops with these same instructions.",
+    versions: [askLlm], labels: { production: 1 },
   },
 ];

@@ -13,7 +13,7 @@ import {
 /** The result of a step after all its attempts. */
 export type StepResult =
   | { ok: true; output: unknown; attempts: number; tokens: number }
-  | { ok: false; code: string; message: string; attempts: number; tokens: number };
+  | { ok: false; code: string; message: string; attempts: number; tokens: number; retryable?: boolean };
 
 /** What runStep needs from the run. */
 export interface StepRunEnv {
@@ -60,7 +60,7 @@ export async function runStep(step: StepSpec, env: StepRunEnv): Promise<StepResu
     await env.emit({ type: "step_started", step_id: step.id, kind: step.kind, attempt });
     const result = await attemptStep(step, kind, parsed.data, timeoutMs, addTokens, env);
     if (result.ok) return { ok: true, output: result.output, attempts: attempt, tokens };
-    if (attempt > retries || NOT_RETRIED.has(result.code) || env.runSignal.aborted) {
+    if (attempt > retries || NOT_RETRIED.has(result.code) || result.retryable === false || env.runSignal.aborted) {
       return { ok: false, code: result.code, message: result.message, attempts: attempt, tokens };
     }
     const delay = backoffMs * 2 ** (attempt - 1);
@@ -72,7 +72,7 @@ export async function runStep(step: StepSpec, env: StepRunEnv): Promise<StepResu
   }
 }
 
-type AttemptResult = { ok: true; output: unknown } | { ok: false; code: string; message: string };
+type AttemptResult = { ok: true; output: unknown } | { ok: false; code: string; message: string; retryable?: boolean };
 
 /** One attempt, bounded by its time limit and the run signal even if the kind ignores its signal. */
 async function attemptStep(
@@ -151,8 +151,8 @@ function parseConfig(kind: StepKind, step: StepSpec) {
 }
 
 /** Code and message of anything thrown by a step. */
-export function errorInfo(error: unknown): { code: string; message: string } {
-  if (error instanceof StepError) return { code: error.code, message: error.message };
+export function errorInfo(error: unknown): { code: string; message: string; retryable?: boolean } {
+  if (error instanceof StepError) return { code: error.code, message: error.message, ...(!error.retryable && { retryable: false }) };
   if (error instanceof Error) return { code: "step_error", message: error.message || error.name };
   return { code: "step_error", message: String(error) };
 }

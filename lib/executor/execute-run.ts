@@ -5,6 +5,7 @@
 import { executeWorkflow, getStepKind, type EngineEvent, type FileRef } from "../engine";
 import { readFileBytes } from "../services/files";
 import { RunEventWriter } from "../services/run-event-writer";
+import { readSecretValue } from "../services/secrets";
 import type { ClaimedRun } from "../services/run-execution";
 
 export async function executeClaimedRun(run: ClaimedRun, signal: AbortSignal): Promise<void> {
@@ -69,7 +70,7 @@ export async function executeClaimedRun(run: ClaimedRun, signal: AbortSignal): P
       fetch: async () => {
         throw new Error("Outbound requests are not available yet");
       },
-      getSecret: async () => null,
+      getSecret: (name: string) => readSecretValue(run.workspaceId, name),
     },
   });
   await writer.flushNow();

@@ -221,6 +221,16 @@ describe("llm step", () => {
     expect(finished?.type === "step_finished" && finished.attempts).toBe(2);
   });
 
+  it("does not retry what another attempt cannot fix: a missing provider, a refused key", async () => {
+    const missing = await runLlm({ config: { provider: "nobody", prompt: "hi" }, retries: 2 });
+    expect(missing.outcome.error?.code).toBe("llm_not_configured");
+    expect(missing.events.filter((e) => e.type === "step_started")).toHaveLength(1);
+    const before = server.requests.length;
+    const refused = await runLlm({ config: { prompt: "hi" }, retries: 2, secrets: { llm: providerSecret({ api_key: "sk-wrong" }) } });
+    expect(refused.outcome.error?.message).toMatch(/refused the API key/);
+    expect(server.requests.length - before).toBe(1);
+  });
+
   it("fails with llm_stream_broken when the connection drops before the end", async () => {
     const { outcome, events } = await runLlm({ config: { model: "break", prompt: "one two three four five six seven eight" } });
     expect(outcome.status).toBe("failed");

@@ -91,6 +91,7 @@ export const llmStep = defineStepKind<LlmConfig>({
         "llm_not_configured",
         `No model to call: set "model" on step '${ctx.stepId}', or add a default "model" to the workspace secret '${config.provider}' ` +
           `(its value looks like ${LLM_PROVIDER_SECRET_EXAMPLE}).`,
+        { retryable: false },
       );
     }
     const body = {
@@ -110,7 +111,7 @@ export const llmStep = defineStepKind<LlmConfig>({
       return output;
     } catch (error) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
-      if (error instanceof StepError) throw new StepError(error.code, redact(error.message));
+      if (error instanceof StepError) throw new StepError(error.code, redact(error.message), { retryable: error.retryable });
       throw new StepError("step_error", redact(error instanceof Error ? error.message : String(error)));
     }
   },
@@ -124,20 +125,20 @@ async function loadProvider(ctx: StepContext<LlmConfig>): Promise<LlmProviderSec
     `(base_url of any OpenAI-compatible API; model optional) in the workspace's Secrets settings, or over the API.`;
   const raw = await ctx.ports.getSecret(name);
   if (raw === null || raw.trim() === "") {
-    throw new StepError("llm_not_configured", `No LLM provider is configured for step '${ctx.stepId}': ${howToFix}`);
+    throw new StepError("llm_not_configured", `No LLM provider is configured for step '${ctx.stepId}': ${howToFix}`, { retryable: false });
   }
   let value: unknown;
   try {
     value = JSON.parse(raw);
   } catch {
     // JSON.parse's own message quotes the text, which holds the key: do not repeat it.
-    throw new StepError("llm_not_configured", `The workspace secret "${name}" is not valid JSON. To fix it, ${howToFix}`);
+    throw new StepError("llm_not_configured", `The workspace secret "${name}" is not valid JSON. To fix it, ${howToFix}`, { retryable: false });
   }
   const parsed = llmProviderSecretSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue.path.length ? `${issue.path.join(".")}: ` : "";
-    throw new StepError("llm_not_configured", `The workspace secret "${name}" is not a valid LLM provider (${where}${issue.message}). To fix it, ${howToFix}`);
+    throw new StepError("llm_not_configured", `The workspace secret "${name}" is not a valid LLM provider (${where}${issue.message}). To fix it, ${howToFix}`, { retryable: false });
   }
   return parsed.data;
 }
@@ -297,9 +298,12 @@ async function httpError(res: Response, host: string, provider: string): Promise
     return new StepError(
       "llm_http_error",
       `The LLM provider at ${host} refused the API key (401): ${detail}. Check api_key in the workspace secret "${provider}".`,
+      { retryable: false },
     );
   }
-  return new StepError("llm_http_error", `The LLM provider at ${host} answered ${status}: ${detail}`);
+  // Rate limits, timeouts and server errors may pass; other client errors will not.
+  const retryable = res.status === 408 || res.status === 409 || res.status === 429 || res.status >= 500;
+  return new StepError("llm_http_error", `The LLM provider at ${host} answered ${status}: ${detail}`, { retryable });
 }
 
 /** The message in an OpenAI-style error body ({error: {message}}), or a similar shape. */

@@ -93,12 +93,17 @@ export interface StepKind<Config = any> {
  * "validation" are never retried; "timeout" is used for time limits.
  */
 export class StepError extends Error {
+  /** False when another attempt cannot help (bad configuration, a refused key, a 4xx). */
+  readonly retryable: boolean;
+
   constructor(
     readonly code: string,
     message: string,
+    options: { retryable?: boolean } = {},
   ) {
     super(message);
     this.name = "StepError";
+    this.retryable = options.retryable ?? true;
   }
 }
 
