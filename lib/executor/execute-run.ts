@@ -3,6 +3,7 @@
  * log (RunEventWriter) and the run's final state.
  */
 import { executeWorkflow, getStepKind, type EngineEvent, type FileRef } from "../engine";
+import { guardedFetch } from "../net/guarded-fetch";
 import { readFileBytes } from "../services/files";
 import { RunEventWriter } from "../services/run-event-writer";
 import { readSecretValue } from "../services/secrets";
@@ -66,10 +67,8 @@ export async function executeClaimedRun(run: ClaimedRun, signal: AbortSignal): P
     runId: run.uuid,
     ports: {
       readFile: (ref: FileRef) => readFileBytes(run.workspaceId, ref.id),
-      // Wired to lib/net's guarded fetch and the secrets service as those land (issue 4).
-      fetch: async () => {
-        throw new Error("Outbound requests are not available yet");
-      },
+      // Public addresses only, unless FLOWDECK_FETCH_ALLOW names the host (lib/net).
+      fetch: (url: string, init?: RequestInit) => guardedFetch(url, init),
       getSecret: (name: string) => readSecretValue(run.workspaceId, name),
     },
   });
