@@ -24,6 +24,7 @@ export {
   type EnginePorts, type NestedOutcome, type NestedRunOptions, type StepContext, type StepEmittedEvent, type StepKind, type StepScope,
 } from "./steps";
 export type { ExtractOutput } from "./steps/extract";
+export { httpStep, type HttpOutput } from "./steps/http";
 export { conditionSyntaxError, evaluateCondition, isTemplateCondition } from "./condition";
 export { compileJsonata, evaluateJsonata, jsonataSyntaxError, toPlainJson } from "./jsonata";
 export type { BranchOutput } from "./steps/branch";

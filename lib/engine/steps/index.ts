@@ -3,6 +3,7 @@ import { branchStep } from "./branch";
 import { codeStep } from "./code";
 import { delayStep } from "./delay";
 import { extractStep } from "./extract";
+import { httpStep } from "./http";
 import { llmStep } from "./llm";
 import { mapStep } from "./map";
 import { templateStep } from "./template";
@@ -19,6 +20,7 @@ export const stepKinds: Record<string, StepKind> = {
   [branchStep.kind]: branchStep,
   [mapStep.kind]: mapStep,
   [llmStep.kind]: llmStep,
+  [httpStep.kind]: httpStep,
 };
 
 /** The kind with this name, or undefined. */
@@ -31,5 +33,5 @@ export function registerStepKind(kind: StepKind): void {
   stepKinds[kind.kind] = kind;
 }
 
-export { branchStep, codeStep, delayStep, mapStep, extractStep, llmStep, templateStep, transformStep };
+export { branchStep, codeStep, delayStep, mapStep, extractStep, httpStep, llmStep, templateStep, transformStep };
 export { defineStepKind, StepError, type EnginePorts, type NestedOutcome, type NestedRunOptions, type StepContext, type StepEmittedEvent, type StepKind, type StepScope } from "./types";
