@@ -203,6 +203,28 @@ describe("http step", () => {
     expect(events.filter((e) => e.type === "step_started").map((e) => (e as { attempt: number }).attempt)).toEqual([1, 2, 3]);
   });
 
+  it("does not retry a final client error or a blocked address, but retries 429", async () => {
+    let busyCalls = 0;
+    const api = await serve((req, res) => {
+      if (req.url === "/busy") res.writeHead(++busyCalls === 1 ? 429 : 200);
+      else res.writeHead(404);
+      res.end("{}");
+    });
+    const missing = await runHttp({ config: { url: `${api.origin}/missing` }, step: { retries: 2 }, fetch: fetchAllowing(api) });
+    expect(missing.outcome.error).toMatchObject({ code: "http_error" });
+    expect(api.requests).toHaveLength(1);
+
+    const busy = await runHttp({ config: { url: `${api.origin}/busy` }, step: { retries: 2 }, fetch: fetchAllowing(api) });
+    expect(busy.outcome.status).toBe("succeeded");
+    expect(api.requests).toHaveLength(3);
+
+    const fetch = createGuardedFetch({ allow: [] });
+    clients.push(fetch);
+    const blocked = await runHttp({ config: { url: "http://169.254.169.254/latest/meta-data/" }, step: { retries: 2 }, fetch });
+    expect(blocked.outcome.error).toMatchObject({ code: "blocked_address" });
+    expect(blocked.events.filter((e) => e.type === "step_started")).toHaveLength(1);
+  });
+
   it("checks its config when the workflow is published", () => {
     const check = (config: Record<string, unknown>) =>
       validateDefinition({ inputs: [{ name: "endpoint", type: "text" }], steps: [{ id: "call", kind: "http", config }] });

@@ -17,6 +17,8 @@ const MAX_RESPONSE_BYTES = 25 * 1024 * 1024;
 /** How much of an error response is read for the message. */
 const ERROR_BODY_BYTES = 16 * 1024;
 const EXCERPT_CHARS = 300;
+/** Client errors that another attempt may fix (timeout, too early, rate limited); other 4xx are final. */
+const RETRYABLE_4XX = new Set([408, 425, 429]);
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -96,6 +98,7 @@ export const httpStep = defineStepKind<HttpConfig>({
       throw new StepError(
         "http_error",
         `${config.method} ${where} answered ${res.status}${res.statusText ? ` ${res.statusText}` : ""}${excerpt ? `: ${excerpt}` : ""}`,
+        { retryable: res.status >= 500 || RETRYABLE_4XX.has(res.status) },
       );
     }
 
@@ -183,7 +186,9 @@ async function readBody(
       const { done, value } = await reader.read();
       if (done) break;
       if (size + value.byteLength > limit) {
-        if (!truncate) throw new StepError("response_too_large", `The response from '${host}' is larger than max_response_bytes (${limit})`);
+        if (!truncate) {
+          throw new StepError("response_too_large", `The response from '${host}' is larger than max_response_bytes (${limit})`, { retryable: false });
+        }
         chunks.push(value.subarray(0, limit - size));
         size = limit;
         return { bytes: concat(chunks, size), truncated: true };
@@ -267,7 +272,8 @@ function toStepError(error: unknown, host: string, signal: AbortSignal): unknown
   if (error instanceof StepError) return error;
   const code = (error as { code?: unknown })?.code;
   const message = error instanceof Error ? error.message : String(error);
-  if (code === "blocked_address" || code === "response_too_large") return new StepError(code, message);
+  // Refused by policy or too big: the same request would meet the same answer.
+  if (code === "blocked_address" || code === "response_too_large") return new StepError(code, message, { retryable: false });
   if (code === "network_error") return new StepError("network_error", message);
   // Another fetch (undici's "fetch failed"): the useful part is in the cause.
   const cause = (error as { cause?: unknown })?.cause;
