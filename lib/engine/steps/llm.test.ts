@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FAKE_OPENAI_API_KEY, startFakeOpenAI, type FakeOpenAI } from "../../../scripts/fake-openai";
 import { testPorts } from "../test-ports";
+import { createGuardedFetch } from "../../net/guarded-fetch";
 import { executeWorkflow, type EngineEvent, type RunOutcome } from "../index";
 
 let server: FakeOpenAI;
@@ -229,6 +230,27 @@ describe("llm step", () => {
     const refused = await runLlm({ config: { prompt: "hi" }, retries: 2, secrets: { llm: providerSecret({ api_key: "sk-wrong" }) } });
     expect(refused.outcome.error?.message).toMatch(/refused the API key/);
     expect(server.requests.length - before).toBe(1);
+  });
+
+  it("goes through the host's network rule: a private provider is refused unless allowlisted", async () => {
+    const guarded = createGuardedFetch({ allow: [] });
+    const allowed = createGuardedFetch({ allow: [new URL(server.url).host] });
+    try {
+      const run = (fetch: typeof guarded) =>
+        executeWorkflow({
+          definition: { inputs: [], steps: [{ id: "ask", kind: "llm", timeout_ms: 10_000, retries: 2, retry_backoff_ms: 10, config: { prompt: "hi" } }], outputs: {} } as never,
+          inputs: {}, emit: () => {},
+          ports: testPorts({ fetch: (url, init) => fetch(url, init), getSecret: async () => providerSecret() }),
+        });
+      const before = server.requests.length;
+      const blocked = await run(guarded);
+      expect(blocked.error).toMatchObject({ code: "blocked_address" });
+      expect(blocked.error?.message).toMatch(/FLOWDECK_FETCH_ALLOW/);
+      expect(server.requests.length).toBe(before);
+      expect((await run(allowed)).status).toBe("succeeded");
+    } finally {
+      await Promise.all([guarded.close(), allowed.close()]);
+    }
   });
 
   it("fails with llm_stream_broken when the connection drops before the end", async () => {

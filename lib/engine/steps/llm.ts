@@ -180,6 +180,10 @@ async function complete(ctx: StepContext<LlmConfig>, provider: LlmProviderSecret
     });
   } catch (error) {
     if (ctx.signal.aborted || error instanceof StepError) throw error;
+    // The host's network rule refused the provider's address: say so, and do not retry.
+    if ((error as { code?: unknown })?.code === "blocked_address") {
+      throw new StepError("blocked_address", `${(error as Error).message}. To use a provider on a private network, list it in FLOWDECK_FETCH_ALLOW.`, { retryable: false });
+    }
     throw new StepError("llm_http_error", `Could not reach the LLM provider at ${host}: ${describeNetworkError(error)}`);
   }
   if (!res.ok) throw await httpError(res, host, ctx.config.provider);
