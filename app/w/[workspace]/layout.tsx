@@ -20,6 +20,7 @@ export default async function WorkspaceLayout({ children, params }: { children: 
           <nav className="flex gap-4 text-sm">
             <Link href={`/w/${workspace}/workflows`} className="text-slate-600 hover:text-slate-900 dark:text-slate-300 dark:hover:text-white">Workflows</Link>
             <Link href={`/w/${workspace}/runs`} className="text-slate-600 hover:text-slate-900 dark:text-slate-300 dark:hover:text-white">Runs</Link>
+            <Link href={`/w/${workspace}/settings/secrets`} className="text-slate-600 hover:text-slate-900 dark:text-slate-300 dark:hover:text-white">Secrets</Link>
           </nav>
           <form action={signOutAction} className="ml-auto">
             <button className="text-sm text-slate-500 hover:text-slate-800 dark:hover:text-white">Sign out</button>
