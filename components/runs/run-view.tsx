@@ -1,15 +1,31 @@
 "use client";
 /** The live run page body, shared by the console and the read-only share page. */
+import { memo } from "react";
 import { Card } from "@/components/ui/card";
 import { JsonTree } from "@/components/ui/json-tree";
 import { formatDuration } from "@/components/ui/format";
 import { OutputValue } from "./output-value";
 import { RunTimeline } from "./run-timeline";
 import { StatusBadge } from "./status-badge";
+import { StreamedText } from "./streamed-text";
 import { useRunEvents } from "./use-run-events";
-import type { RunViewState } from "./run-view-state";
+import type { LogLine, RunViewState } from "./run-view-state";
 
 const LEVEL: Record<string, string> = { error: "text-red-600", warn: "text-amber-600", info: "", debug: "text-slate-400" };
+
+/** Memoised: a text chunk leaves the logs array as it was, so a streaming token skips this list. */
+const LogList = memo(function LogList({ logs }: { logs: LogLine[] }) {
+  return (
+    <ol className="max-h-80 overflow-auto font-mono text-xs leading-5" data-testid="run-logs">
+      {logs.map((l) => (
+        <li key={l.seq} className={LEVEL[l.level] ?? ""}>
+          <span className="text-slate-400">{new Date(l.at).toISOString().slice(11, 23)}</span>{" "}
+          <span className="text-slate-500">[{l.stepId}]</span> {l.message}
+        </li>
+      ))}
+    </ol>
+  );
+});
 
 export function RunView(props: {
   runId: string;
@@ -39,6 +55,16 @@ export function RunView(props: {
           </div>
         )}
 
+        {state.steps.some((s) => s.text) && (
+          <Card title="Streamed text">
+            <div className="space-y-4">
+              {state.steps.filter((s) => s.text).map((s) => (
+                <StreamedText key={s.id} stepId={s.id} name={s.name} text={s.text} streaming={s.status === "running"} />
+              ))}
+            </div>
+          </Card>
+        )}
+
         <Card title="Outputs">
           <div data-testid="run-outputs">
             {outputs ? (
@@ -56,26 +82,11 @@ export function RunView(props: {
           </div>
         </Card>
 
-        {state.steps.some((s) => s.text) && (
-          <Card title="Streamed text">
-            {state.steps.filter((s) => s.text).map((s) => (
-              <pre key={s.id} className="whitespace-pre-wrap text-sm">{s.text}</pre>
-            ))}
-          </Card>
-        )}
-
         <Card title={`Logs (${state.logs.length})`}>
           {state.logs.length === 0 ? (
             <p className="text-sm text-slate-500">No log lines.</p>
           ) : (
-            <ol className="max-h-80 overflow-auto font-mono text-xs leading-5" data-testid="run-logs">
-              {state.logs.map((l) => (
-                <li key={l.seq} className={LEVEL[l.level] ?? ""}>
-                  <span className="text-slate-400">{new Date(l.at).toISOString().slice(11, 23)}</span>{" "}
-                  <span className="text-slate-500">[{l.stepId}]</span> {l.message}
-                </li>
-              ))}
-            </ol>
+            <LogList logs={state.logs} />
           )}
         </Card>
       </div>
