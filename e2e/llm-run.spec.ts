@@ -47,6 +47,10 @@ test("without a provider, ask-llm fails and says to add a secret named llm", asy
   await expect(error).toContainText('add a workspace secret named "llm"');
   await expect(error).toContainText('"base_url"');
   await expect(error).toContainText("Secrets settings");
+  await page.screenshot({ path: screenshotPath("llm-run-not-configured"), fullPage: true });
+  await error.getByRole("link", { name: "Open Secrets settings" }).click();
+  await expect(page).toHaveURL(new RegExp(`${SECRETS_PATH}$`));
+  await expect(page.getByTestId("secrets-empty")).toBeVisible();
 });
 
 test.describe("with the fake provider", () => {

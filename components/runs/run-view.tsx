@@ -1,5 +1,6 @@
 "use client";
 /** The live run page body, shared by the console and the read-only share page. */
+import Link from "next/link";
 import { memo } from "react";
 import { Card } from "@/components/ui/card";
 import { JsonTree } from "@/components/ui/json-tree";
@@ -32,6 +33,8 @@ export function RunView(props: {
   streamUrl: string;
   initial: RunViewState;
   inputs: Record<string, unknown> | null;
+  /** The workspace's Secrets page, linked from errors a secret fixes (absent on share pages). */
+  secretsHref?: string;
 }) {
   const state = useRunEvents(props.runId, props.streamUrl, props.initial);
   const outputs = state.outputs;
@@ -52,6 +55,9 @@ export function RunView(props: {
           <div role="alert" data-testid="run-error" className="rounded-lg border border-red-300 bg-red-50 p-4 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
             <div className="font-semibold">Run {state.status}{state.error.step_id ? ` at step ${state.error.step_id}` : ""}</div>
             <div>{state.error.code}: {state.error.message}</div>
+            {props.secretsHref && state.error.code === "llm_not_configured" && (
+              <Link href={props.secretsHref} className="mt-2 inline-block font-medium underline hover:no-underline">Open Secrets settings →</Link>
+            )}
           </div>
         )}
 

@@ -38,7 +38,7 @@ export default async function RunPage({ params }: { params: Promise<{ workspace:
         {can(actor.role, "run") && <ShareButton workspace={workspace} runId={run.uuid} />}
       </div>
       <RunView runId={run.uuid} streamUrl={`/api/v1/runs/${run.uuid}/events?workspace=${encodeURIComponent(workspace)}`}
-        initial={initial} inputs={run.inputs} />
+        initial={initial} inputs={run.inputs} secretsHref={`/w/${workspace}/settings/secrets`} />
     </div>
   );
 }
