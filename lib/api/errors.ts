@@ -1,4 +1,4 @@
-/** Domain errors → HTTP, in one place. Bodies are machine-readable: {detail, code, message}. */
+/** Domain errors → HTTP, in one place. Bodies are machine-readable: {code, message, detail?}. */
 import { DomainError, ValidationError } from "../services/errors";
 
 const STATUS: Record<string, number> = {
@@ -6,7 +6,8 @@ const STATUS: Record<string, number> = {
 };
 
 export function jsonError(status: number, code: string, message: string, detail?: unknown): Response {
-  return Response.json({ code, message, ...(detail ? { detail } : {}) }, { status });
+  const headers: Record<string, string> = status === 401 ? { "www-authenticate": 'Bearer realm="flowdeck"' } : {};
+  return Response.json({ code, message, ...(detail ? { detail } : {}) }, { status, headers });
 }
 
 export function errorResponse(err: unknown): Response {

@@ -4,6 +4,7 @@
  */
 import { actorForApiKey, apiKeyFromHeaders } from "../auth/api-key";
 import { getSessionUserId } from "../auth/session";
+import { touchApiKey } from "../services/api-keys";
 import { getActorForUser } from "../services/users";
 import { UnauthorizedError } from "../services/errors";
 import type { Actor } from "../schemas/workspace";
@@ -13,6 +14,7 @@ export async function requireRequestActor(req: Request): Promise<Actor> {
   if (key) {
     const actor = await actorForApiKey(key);
     if (!actor) throw new UnauthorizedError();
+    if (actor.apiKeyId != null) touchApiKey(actor.apiKeyId);
     return actor;
   }
   const userId = await getSessionUserId();

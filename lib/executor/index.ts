@@ -8,6 +8,7 @@ import {
   cancelQueuedRun, claimRun, findRunsToRecover, isCancelRequested, LEASE_MS, renewLease, type ClaimedRun,
 } from "../services/run-execution";
 import { executeClaimedRun } from "./execute-run";
+import { onRunEnded } from "../services/callbacks";
 
 const CONCURRENCY = Number(process.env.FLOWDECK_EXECUTOR_CONCURRENCY ?? 32);
 
@@ -112,6 +113,8 @@ async function runOne(runId: number, controller: AbortController, takeOverRunnin
       }).catch(() => {});
     }, LEASE_MS / 3);
     await executeClaimedRun(run, controller.signal);
+    // Callbacks are sent on their own time; this only schedules (no query for runs without one).
+    void onRunEnded(runId);
   } catch (err) {
     console.error(`[executor] run ${runId} failed to execute:`, err);
   } finally {

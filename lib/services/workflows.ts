@@ -26,21 +26,75 @@ export async function findWorkflow(actor: Actor, ref: string | number) {
   return workflow;
 }
 
-export async function listWorkflows(actor: Actor) {
+const workflowSummarySelect = {
+  id: true, uuid: true, name: true, title: true, description: true, createdAt: true, updatedAt: true,
+  versions: { select: { number: true }, orderBy: { number: "desc" as const }, take: 1 },
+  labels: { select: { name: true, updatedAt: true, version: { select: { number: true } } }, orderBy: { name: "asc" as const } },
+};
+
+type WorkflowSummaryRow = {
+  id: number; uuid: string; name: string; title: string; description: string; createdAt: Date; updatedAt: Date;
+  versions: { number: number }[];
+  labels: { name: string; updatedAt: Date; version: { number: number } }[];
+};
+
+function toWorkflowSummary({ versions, labels, ...w }: WorkflowSummaryRow) {
+  return {
+    ...w,
+    latestVersion: versions[0]?.number ?? null,
+    labels: labels.map((l) => ({ name: l.name, version: l.version.number, updatedAt: l.updatedAt })),
+  };
+}
+export type WorkflowSummary = ReturnType<typeof toWorkflowSummary>;
+
+export async function listWorkflows(actor: Actor): Promise<WorkflowSummary[]> {
   const workflows = await db.workflow.findMany({
     where: { workspaceId: actor.workspaceId, archivedAt: null },
     orderBy: { name: "asc" },
-    select: {
-      id: true, uuid: true, name: true, title: true, description: true, updatedAt: true,
-      versions: { select: { number: true }, orderBy: { number: "desc" }, take: 1 },
-      labels: { select: { name: true, version: { select: { number: true } } }, orderBy: { name: "asc" } },
-    },
+    select: workflowSummarySelect,
   });
-  return workflows.map(({ versions, labels, ...w }) => ({
-    ...w,
-    latestVersion: versions[0]?.number ?? null,
-    labels: labels.map((l) => ({ name: l.name, version: l.version.number })),
-  }));
+  return workflows.map(toWorkflowSummary);
+}
+
+/** One workflow with its latest version number and labels. */
+export async function getWorkflowSummary(actor: Actor, ref: string | number): Promise<WorkflowSummary> {
+  const { id } = await findWorkflow(actor, ref);
+  const row = await db.workflow.findFirstOrThrow({ where: { id, workspaceId: actor.workspaceId }, select: workflowSummarySelect });
+  return toWorkflowSummary(row);
+}
+
+/** A workflow's versions, newest first, each with the labels pointing at it. */
+export async function listVersions(actor: Actor, ref: string | number) {
+  const workflow = await findWorkflow(actor, ref);
+  const versions = await db.workflowVersion.findMany({
+    where: { workspaceId: actor.workspaceId, workflowId: workflow.id },
+    orderBy: { number: "desc" },
+    select: { number: true, message: true, createdAt: true, labels: { select: { name: true }, orderBy: { name: "asc" } } },
+  });
+  return versions.map((v) => ({ ...v, labels: v.labels.map((l) => l.name) }));
+}
+
+/** One version with its stored definition. */
+export async function getVersion(actor: Actor, ref: string | number, number: number) {
+  const workflow = await findWorkflow(actor, ref);
+  const version = await db.workflowVersion.findFirst({
+    where: { workspaceId: actor.workspaceId, workflowId: workflow.id, number },
+    select: { id: true, number: true, message: true, createdAt: true, definition: true, labels: { select: { name: true }, orderBy: { name: "asc" } } },
+  });
+  if (!version) throw new NotFoundError(`Version ${number} of workflow '${workflow.name}'`);
+  const { definition, labels, ...rest } = version;
+  return { ...rest, labels: labels.map((l) => l.name), definition: parseStoredDefinition(version.id, definition) };
+}
+
+/** The labels of a workflow and the version each points at. */
+export async function listLabels(actor: Actor, ref: string | number) {
+  const workflow = await findWorkflow(actor, ref);
+  const labels = await db.label.findMany({
+    where: { workspaceId: actor.workspaceId, workflowId: workflow.id },
+    orderBy: { name: "asc" },
+    select: { name: true, updatedAt: true, version: { select: { number: true } } },
+  });
+  return labels.map((l) => ({ name: l.name, version: l.version.number, updatedAt: l.updatedAt }));
 }
 
 /** A workflow with its versions (newest first) and labels, for the workflow page. */
@@ -192,15 +246,18 @@ export async function createWorkflow(actor: Actor, input: CreateWorkflowInput) {
       });
     }
     return workflow;
+  }).catch((error) => {
+    if (isUniqueViolation(error)) throw new ConflictError(`A workflow named '${input.name}' already exists`);
+    throw error;
   }).finally(() => catalogChanged(actor.workspaceId));
 }
 
-/** Publishes the next immutable version of a workflow. */
-export async function publishVersion(actor: Actor, ref: string | number, rawDefinition: unknown, message = "") {
+/** Publishes the next immutable version of a workflow, optionally moving labels to it. */
+export async function publishVersion(actor: Actor, ref: string | number, rawDefinition: unknown, message = "", labels: string[] = []) {
   assertCan(actor, "edit");
   const workflow = await findWorkflow(actor, ref);
   const definition = definitionOrThrow(rawDefinition);
-  return db.$transaction(async (tx) => {
+  const publish = () => db.$transaction(async (tx) => {
     const last = await tx.workflowVersion.findFirst({
       where: { workspaceId: actor.workspaceId, workflowId: workflow.id },
       orderBy: { number: "desc" },
@@ -212,9 +269,41 @@ export async function publishVersion(actor: Actor, ref: string | number, rawDefi
         definition: JSON.stringify(definition), createdById: actor.userId, message,
       },
     });
+    for (const label of new Set(labels)) {
+      const current = await tx.label.findFirst({
+        where: { workspaceId: actor.workspaceId, workflowId: workflow.id, name: label },
+        select: { id: true, version: { select: { number: true } } },
+      });
+      if (current) await tx.label.update({ where: { id: current.id }, data: { versionId: version.id } });
+      else await tx.label.create({ data: { workspaceId: actor.workspaceId, workflowId: workflow.id, name: label, versionId: version.id } });
+      await tx.labelMove.create({
+        data: {
+          workspaceId: actor.workspaceId, workflowId: workflow.id, label,
+          fromVersionNumber: current?.version.number ?? null, toVersionNumber: version.number, movedById: actor.userId,
+        },
+      });
+    }
     await tx.workflow.update({ where: { id: workflow.id }, data: { updatedAt: new Date() } });
     return version;
-  }).finally(() => catalogChanged(actor.workspaceId));
+  });
+  try {
+    // Two publishes at once race for the same number: the loser tries again with the next.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await publish();
+      } catch (error) {
+        if (attempt >= 3 || !isUniqueViolation(error)) throw error;
+      }
+    }
+  } finally {
+    catalogChanged(actor.workspaceId);
+  }
+}
+
+/** A unique-constraint violation, from either driver. */
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return e?.code === "P2002" || /unique constraint/i.test(e?.message ?? "");
 }
 
 /** Points a label at a version (creating the label if needed) and records the move. */

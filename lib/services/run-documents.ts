@@ -1,0 +1,144 @@
+/**
+ * Runs as the public API documents them (lib/schemas/api-runs.ts): the one shape that
+ * GET /runs/{id}, blocking answers, list pages and callback bodies all use.
+ */
+import { db } from "../db/client";
+import type { RunDoc, RunSummaryDoc } from "../schemas/api-runs";
+import type { RunStatus } from "../schemas/run";
+import type { Actor } from "../schemas/workspace";
+import { NotFoundError } from "./errors";
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+/** Paths of a run in the API and the console. */
+export function runLinks(uuid: string, workspaceSlug: string) {
+  const url = `/api/v1/runs/${uuid}`;
+  return { url, events_url: `${url}/events`, web_url: `/w/${workspaceSlug}/runs/${uuid}` };
+}
+
+/** The row fields a summary needs. */
+export interface RunSummaryRow {
+  uuid: string;
+  status: string;
+  origin: string;
+  label: string | null;
+  versionNumber: number;
+  externalId: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  errorStep: string | null;
+  totalSteps: number;
+  totalTokens: number;
+  elapsedMs: number | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  parentRunId: number | null;
+  rerunFromStep: string | null;
+  workflow: { id: number; uuid: string; name: string; title: string };
+}
+
+/** UUIDs of parent runs by integer id (one query for a whole page). */
+export async function parentUuids(workspaceId: number, ids: (number | null)[]): Promise<Map<number, string>> {
+  const wanted = [...new Set(ids.filter((id): id is number => id != null))];
+  if (wanted.length === 0) return new Map();
+  const rows = await db.run.findMany({ where: { workspaceId, id: { in: wanted } }, select: { id: true, uuid: true } });
+  return new Map(rows.map((r) => [r.id, r.uuid]));
+}
+
+export function toRunSummaryDoc(row: RunSummaryRow, workspaceSlug: string, parents: Map<number, string>): RunSummaryDoc {
+  return {
+    id: row.uuid,
+    ...runLinks(row.uuid, workspaceSlug),
+    workflow: row.workflow,
+    version: row.versionNumber,
+    label: row.label,
+    status: row.status as RunStatus,
+    origin: row.origin,
+    external_id: row.externalId,
+    error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? "", step_id: row.errorStep } : null,
+    total_steps: row.totalSteps,
+    total_tokens: row.totalTokens,
+    elapsed_ms: row.elapsedMs,
+    created_at: row.createdAt.toISOString(),
+    started_at: iso(row.startedAt),
+    finished_at: iso(row.finishedAt),
+    parent_run_id: row.parentRunId != null ? (parents.get(row.parentRunId) ?? null) : null,
+    rerun_from_step: row.rerunFromStep,
+  };
+}
+
+function documentSelect(withStepOutputs: boolean) {
+  return {
+    id: true, uuid: true, workspaceId: true, status: true, origin: true, label: true, versionNumber: true, externalId: true,
+    metadata: true, errorCode: true, errorMessage: true, errorStep: true, totalSteps: true, totalTokens: true, elapsedMs: true,
+    createdAt: true, startedAt: true, finishedAt: true, parentRunId: true, rerunFromStep: true, callbackUrl: true,
+    workspace: { select: { slug: true } },
+    workflow: { select: { id: true, uuid: true, name: true, title: true } },
+    payload: { select: { inputs: true, outputs: true } },
+    steps: {
+      orderBy: { id: "asc" as const },
+      select: {
+        stepId: true, kind: true, status: true, attempts: true, error: true, startedAt: true, finishedAt: true,
+        output: withStepOutputs,
+      },
+    },
+    callbacks: {
+      orderBy: { id: "asc" as const },
+      select: { attempt: true, state: true, statusCode: true, error: true, createdAt: true, nextAttemptAt: true },
+    },
+  };
+}
+
+function parseJson<T>(text: string | null | undefined, fallback: T): T {
+  if (text == null) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+async function loadDocument(where: { id: number } | { workspaceId: number; uuid: string }, withStepOutputs: boolean): Promise<RunDoc | null> {
+  const run = await db.run.findFirst({ where, select: documentSelect(withStepOutputs) });
+  if (!run) return null;
+  const parents = await parentUuids(run.workspaceId, [run.parentRunId]);
+  const doc: RunDoc = {
+    ...toRunSummaryDoc(run, run.workspace.slug, parents),
+    metadata: parseJson<Record<string, string>>(run.metadata, {}),
+    inputs: parseJson<Record<string, unknown>>(run.payload?.inputs, {}),
+    outputs: parseJson<Record<string, unknown> | null>(run.payload?.outputs, null),
+    steps: run.steps.map((s) => ({
+      id: s.stepId, kind: s.kind, status: s.status, attempts: s.attempts,
+      error: parseJson<{ code: string; message: string } | null>(s.error, null),
+      started_at: iso(s.startedAt), finished_at: iso(s.finishedAt),
+    })),
+    callback: run.callbackUrl
+      ? {
+          url: run.callbackUrl,
+          deliveries: run.callbacks.map((c) => ({
+            attempt: c.attempt, state: c.state as "pending" | "delivered" | "failed", status_code: c.statusCode, error: c.error,
+            created_at: c.createdAt.toISOString(), next_attempt_at: c.state === "pending" ? iso(c.nextAttemptAt) : null,
+          })),
+        }
+      : null,
+  };
+  if (withStepOutputs) {
+    doc.step_outputs = Object.fromEntries(
+      run.steps.filter((s) => s.status === "succeeded").map((s) => [s.stepId, parseJson((s as { output?: string | null }).output, null)]),
+    );
+  }
+  return doc;
+}
+
+/** A run of the actor's workspace as the API documents it; NotFound for foreign or unknown ids. */
+export async function getRunDocument(actor: Actor, uuid: string, opts: { stepOutputs?: boolean } = {}): Promise<RunDoc> {
+  const doc = await loadDocument({ workspaceId: actor.workspaceId, uuid }, opts.stepOutputs ?? false);
+  if (!doc) throw new NotFoundError("Run");
+  return doc;
+}
+
+/** Internal (callbacks): a run by integer id, no tenancy check. */
+export function getRunDocumentById(runId: number, opts: { stepOutputs?: boolean } = {}): Promise<RunDoc | null> {
+  return loadDocument({ id: runId }, opts.stepOutputs ?? false);
+}
