@@ -24,6 +24,9 @@ export {
   type EnginePorts, type NestedOutcome, type NestedRunOptions, type StepContext, type StepEmittedEvent, type StepKind, type StepScope,
 } from "./steps";
 export type { ExtractOutput } from "./steps/extract";
+export { chunkStep, MAX_CHUNK_SIZE, MAX_CHUNKS, type ChunkOutput } from "./steps/chunk";
+export { splitText, type ChunkBoundary, type SplitOptions, type TextChunk } from "./chunk/split-text";
+export { detectFormat, DOCUMENT_FORMATS, type DocumentFormat } from "./extract/detect";
 export { httpStep, type HttpOutput } from "./steps/http";
 export { conditionSyntaxError, evaluateCondition, isTemplateCondition } from "./condition";
 export { compileJsonata, evaluateJsonata, jsonataSyntaxError, toPlainJson } from "./jsonata";

@@ -1,5 +1,6 @@
 /** The step kinds the engine knows, by name. */
 import { branchStep } from "./branch";
+import { chunkStep } from "./chunk";
 import { codeStep } from "./code";
 import { delayStep } from "./delay";
 import { extractStep } from "./extract";
@@ -21,6 +22,7 @@ export const stepKinds: Record<string, StepKind> = {
   [mapStep.kind]: mapStep,
   [llmStep.kind]: llmStep,
   [httpStep.kind]: httpStep,
+  [chunkStep.kind]: chunkStep,
 };
 
 /** The kind with this name, or undefined. */
@@ -33,5 +35,5 @@ export function registerStepKind(kind: StepKind): void {
   stepKinds[kind.kind] = kind;
 }
 
-export { branchStep, codeStep, delayStep, mapStep, extractStep, httpStep, llmStep, templateStep, transformStep };
+export { branchStep, chunkStep, codeStep, delayStep, mapStep, extractStep, httpStep, llmStep, templateStep, transformStep };
 export { defineStepKind, StepError, type EnginePorts, type NestedOutcome, type NestedRunOptions, type StepContext, type StepEmittedEvent, type StepKind, type StepScope } from "./types";
