@@ -88,7 +88,9 @@ export interface RespondOptions {
 /** The answer to a run request (start or re-run) in the mode asked for. */
 export async function respondWithRun(req: Request, actor: Actor, run: StartedRun, opts: RespondOptions): Promise<Response> {
   const links = runLinks(run.uuid, actor.workspaceSlug);
-  const headers = new Headers({ location: new URL(links.url, req.url).toString(), "x-flowdeck-run-id": run.uuid });
+  // A relative Location: req.url carries the address the server is bound to, not the one the
+  // client used (which a proxy may change too).
+  const headers = new Headers({ location: links.url, "x-flowdeck-run-id": run.uuid });
   if (opts.replayed) headers.set("idempotent-replayed", "true");
   const accepted = (status: string, message?: string): Response => {
     const body: RunAcceptedDoc = {
