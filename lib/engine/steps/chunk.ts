@@ -16,7 +16,7 @@ export const MAX_CHUNKS = 100_000;
 const configSchema = z
   .object({
     /** A template resolving to a string, or to an extract step's output (its `text` or `markdown` is split). */
-    text: z.string(),
+    text: z.string().min(1),
     /** Most characters (UTF-16 code units) in one chunk. */
     size: z.number().int().min(50).max(MAX_CHUNK_SIZE).default(1000),
     /** Most characters a chunk repeats from the one before it. */
