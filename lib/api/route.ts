@@ -10,7 +10,6 @@ import { ValidationError, type ErrorDetail } from "../services/errors";
 import { ApiRequestError, DEFAULT_MAX_BODY_BYTES, readRequestBody } from "./body";
 import type { EndpointSpec } from "./endpoint";
 import { errorResponse, jsonError } from "./errors";
-import { requireRequestActor } from "./request-actor";
 
 type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
 
@@ -46,6 +45,12 @@ function queryObject(req: Request): Record<string, string> {
   return Object.fromEntries(new URL(req.url).searchParams);
 }
 
+/** Loaded on first use, so the wrapper (and its tests) do not pull in Auth.js for public routes. */
+async function resolveActor(req: Request): Promise<Actor> {
+  const { requireRequestActor } = await import("./request-actor");
+  return requireRequestActor(req);
+}
+
 /** Wraps a handler for `spec` as a Next.js route handler. */
 export function apiRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
   spec: EndpointSpec<P, Q, B>,
@@ -53,7 +58,7 @@ export function apiRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.Z
 ) {
   return async (req: Request, context: RouteContext): Promise<Response> => {
     try {
-      const actor = spec.auth === false ? (null as unknown as Actor) : await requireRequestActor(req);
+      const actor = spec.auth === false ? (null as unknown as Actor) : await resolveActor(req);
       const rawParams = (await context.params) ?? {};
       const params = spec.params ? parseWith(spec.params, rawParams, "path") : undefined;
       const query = spec.query ? parseWith(spec.query, queryObject(req), "query") : undefined;
