@@ -73,22 +73,30 @@ export function expectCallback(runId: number): void {
  * the first delivery if the run has a callback; never throws, returns without waiting.
  */
 export function onRunEnded(runId: number): Promise<void> {
+  // Taken out first so two callers cannot both schedule; put back if the run is not final
+  // yet (a cancel racing with the executor), so the executor's own call still schedules it.
   if (!state.expected.delete(runId)) return Promise.resolve();
-  return scheduleFirstDelivery(runId).catch((error) => console.error(`[callbacks] run ${runId}:`, error));
+  return scheduleFirstDelivery(runId)
+    .then((outcome) => {
+      if (outcome === "not_final") state.expected.add(runId);
+    })
+    .catch((error) => console.error(`[callbacks] run ${runId}:`, error));
 }
 
 /** Creates attempt 1 (due now) unless the run already has deliveries, then sends it. */
-export async function scheduleFirstDelivery(runId: number): Promise<void> {
+export async function scheduleFirstDelivery(runId: number): Promise<"scheduled" | "not_final" | "none"> {
   const run = await db.run.findUnique({
     where: { id: runId },
     select: { workspaceId: true, callbackUrl: true, status: true, _count: { select: { callbacks: true } } },
   });
-  if (!run?.callbackUrl || run._count.callbacks > 0 || !["succeeded", "failed", "cancelled"].includes(run.status)) return;
+  if (!run?.callbackUrl || run._count.callbacks > 0) return "none";
+  if (!["succeeded", "failed", "cancelled"].includes(run.status)) return "not_final";
   const row = await db.callbackDelivery.create({
     data: { workspaceId: run.workspaceId, runId, url: run.callbackUrl, attempt: 1, state: "pending", nextAttemptAt: new Date() },
     select: { id: true },
   });
   await deliver(row.id);
+  return "scheduled";
 }
 
 async function workspaceSecret(workspaceId: number): Promise<string> {

@@ -281,6 +281,29 @@ describe("callbacks", () => {
     }
   });
 
+  it("a cancelled run gets its callback too, exactly once", async () => {
+    const receiver = await startTestServer((_req, res) => {
+      res.writeHead(200);
+      res.end();
+    });
+    process.env.FLOWDECK_FETCH_ALLOW = `127.0.0.1:${receiver.port}`;
+    try {
+      await createWorkflow(a, { name: "slow", definition: { steps: [{ id: "wait", kind: "delay", config: { ms: 5000 } }] } });
+      const { run } = await startRunOnce(a, { workflow: "slow", origin: "api", callbackUrl: `${receiver.origin}/cb` });
+      await new Promise((r) => setTimeout(r, 100));
+      await cancelRun(a, run.uuid);
+      expect((await waitForRun(a, run.uuid)).status).toBe("cancelled");
+      const until = Date.now() + 5_000;
+      while (receiver.requests.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(receiver.requests).toHaveLength(1);
+      expect(JSON.parse(receiver.requests[0].body).run).toMatchObject({ id: run.uuid, status: "cancelled", error: { code: "cancelled" } });
+    } finally {
+      delete process.env.FLOWDECK_FETCH_ALLOW;
+      await receiver.close();
+    }
+  });
+
   it("the signing secret is for admins only; foreign runs cannot be cancelled", async () => {
     await expect(getSigningSecret({ ...a, role: "member" })).rejects.toBeInstanceOf(ForbiddenError);
     await expect(cancelRun(b, "00000000-0000-4000-8000-000000000000")).rejects.toBeInstanceOf(NotFoundError);
