@@ -4,7 +4,8 @@
  * then the run; past the wait limit a 202 with the run's URL instead of a timeout).
  */
 import { createHash } from "node:crypto";
-import { subscribeRunEvents } from "../events/run-event-bus";
+import { runEndedHere, subscribeRunEvents } from "../events/run-event-bus";
+import { isExecutingHere } from "../executor";
 import type { ResponseMode, RunAcceptedDoc } from "../schemas/api-runs";
 import { isFinalStatus } from "../schemas/run";
 import type { Actor } from "../schemas/workspace";
@@ -20,12 +21,15 @@ export function blockingLimitMs(): number {
   return Number.isFinite(n) && n >= 0 ? n : 60_000;
 }
 
-/** Resolves true once the run has ended, false when `ms` pass or `signal` aborts first. */
+/**
+ * Resolves true once the run has ended, false when `ms` pass or `signal` aborts first. Runs
+ * that end in this process say so on the event bus (no database read); a run executed by
+ * another process (scale-out) is noticed by a status read once a second.
+ */
 export function waitForRunEnd(runId: number, ms: number, signal?: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
     let settled = false;
     let checking = false;
-    let again = false;
     const finish = (ended: boolean) => {
       if (settled) return;
       settled = true;
@@ -35,29 +39,29 @@ export function waitForRunEnd(runId: number, ms: number, signal?: AbortSignal): 
       signal?.removeEventListener("abort", onAbort);
       resolve(ended);
     };
-    // One status read at a time; a notification during a read triggers one more.
     const check = async () => {
-      if (checking) return void (again = true);
+      if (checking || settled) return;
       checking = true;
       try {
-        do {
-          again = false;
-          const position = await getRunLogPosition(runId);
-          if (!position || isFinalStatus(position.status)) return finish(true);
-        } while (again && !settled);
+        const position = await getRunLogPosition(runId);
+        if (!position || isFinalStatus(position.status)) finish(true);
       } catch {
-        /* the next notification or poll tries again */
+        /* the next poll tries again */
       } finally {
         checking = false;
       }
     };
-    const unsubscribe = subscribeRunEvents(runId, () => void check());
+    const unsubscribe = subscribeRunEvents(runId, (_seq, ended) => {
+      if (ended) finish(true);
+    });
     const timer = setTimeout(() => finish(false), ms);
-    // Another process may run it (scale-out): its events do not reach this process's bus.
     const poll = setInterval(() => void check(), 1_000);
     const onAbort = () => finish(false);
     signal?.addEventListener("abort", onAbort);
-    void check();
+    // It may have ended before we subscribed; a run this process is executing cannot end
+    // unannounced, so only other runs need a read.
+    if (runEndedHere(runId)) finish(true);
+    else if (!isExecutingHere(runId)) void check();
   });
 }
 

@@ -9,7 +9,11 @@ import type { SqlDriverAdapter, SqlDriverAdapterFactory } from "@prisma/driver-a
 
 /** The part of a better-sqlite3 Database used here. */
 interface SqliteHandle {
-  prepare(sql: string): { run(...params: unknown[]): { changes: number | bigint }; get(...params: unknown[]): unknown };
+  prepare(sql: string): {
+    run(...params: unknown[]): { changes: number | bigint };
+    get(...params: unknown[]): unknown;
+    all(...params: unknown[]): unknown[];
+  };
 }
 
 type CapturedAdapter = SqlDriverAdapter & { client?: SqliteHandle };
@@ -74,6 +78,28 @@ export async function directWriteTransaction<T>(fn: (s: DirectStatements) => T):
     // The adapter's commit() only releases its lock; COMMIT/ROLLBACK were sent above.
     await tx.commit();
   }
+}
+
+/**
+ * A read on the shared connection (synchronous, prepared once). Integers come back as
+ * numbers; DATETIME columns as the stored text (see sqliteDate).
+ */
+export function directAll(sql: string, ...params: unknown[]): Record<string, unknown>[] {
+  const client = captured?.client;
+  if (!client) throw new Error("The direct SQLite connection is not open");
+  const rows = prepared(client, sql).all(...params) as Record<string, unknown>[];
+  // Prisma's adapter turns on safe integers (BigInt); our ids and counts fit a number.
+  for (const row of rows) for (const k in row) if (typeof row[k] === "bigint") row[k] = Number(row[k]);
+  return rows;
+}
+
+/** A stored DATETIME text as a Date (null stays null). */
+export function sqliteDate(value: unknown): Date | null {
+  if (value == null) return null;
+  if (typeof value === "number") return new Date(value);
+  const text = String(value);
+  // Rows written by SQLite's CURRENT_TIMESTAMP have no zone: they are UTC.
+  return new Date(/[zZ]|[+-]\d\d:\d\d$/.test(text) ? text : `${text.replace(" ", "T")}Z`);
 }
 
 function prepared(client: SqliteHandle, sql: string) {

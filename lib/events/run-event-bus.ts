@@ -5,15 +5,30 @@
  */
 import { EventEmitter } from "node:events";
 
-type Listener = (lastSeq: number) => void;
+/** `ended` is true when the events just stored include the run's run_finished. */
+type Listener = (lastSeq: number, ended: boolean) => void;
 
 const globalForBus = globalThis as unknown as { flowdeckRunBus?: EventEmitter };
 // Kept on globalThis: Next.js may load this module in more than one bundle of one process.
 const emitter = globalForBus.flowdeckRunBus ?? (globalForBus.flowdeckRunBus = new EventEmitter());
 emitter.setMaxListeners(0);
 
-export function notifyRunEvents(runId: number, lastSeq: number): void {
-  emitter.emit(`run:${runId}`, lastSeq);
+const globalEnded = globalThis as unknown as { flowdeckEndedRuns?: Map<number, number> };
+/** Runs that ended in this process recently (id → last seq), oldest first; bounded. */
+const endedRuns = globalEnded.flowdeckEndedRuns ?? (globalEnded.flowdeckEndedRuns = new Map());
+const ENDED_LIMIT = 10_000;
+
+export function notifyRunEvents(runId: number, lastSeq: number, ended = false): void {
+  if (ended) {
+    endedRuns.set(runId, lastSeq);
+    if (endedRuns.size > ENDED_LIMIT) endedRuns.delete(endedRuns.keys().next().value!);
+  }
+  emitter.emit(`run:${runId}`, lastSeq, ended);
+}
+
+/** Whether this process saw the run end recently (false says nothing: ask the database). */
+export function runEndedHere(runId: number): boolean {
+  return endedRuns.has(runId);
 }
 
 /** Calls `listener` whenever run `runId` has stored new events; returns the unsubscribe. */

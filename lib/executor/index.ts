@@ -79,6 +79,11 @@ export function reserveExecution(): ExecutionReservation | null {
   };
 }
 
+/** Whether this process is running (or holds in its queue) the run right now. */
+export function isExecutingHere(runId: number): boolean {
+  return state.active.has(runId) || state.queued.has(runId);
+}
+
 /** Hands a stored, queued run to the executor. Returns at once. */
 export function enqueueRun(runId: number): void {
   if (state.queued.has(runId) || state.active.has(runId)) return;

@@ -3,6 +3,7 @@
  * the last 4 characters, revocable, optionally bound to one workflow (+ label). Managing
  * keys needs the manage permission (an admin key, or an admin/owner session).
  */
+import { forgetApiKey } from "../auth/api-key";
 import { db } from "../db/client";
 import { randomToken, sha256Hex } from "../security/tokens";
 import type { Actor } from "../schemas/workspace";
@@ -85,6 +86,7 @@ export async function revokeApiKey(actor: Actor, id: number): Promise<ApiKeyInfo
   const key = await db.apiKey.findFirst({ where: { id, workspaceId: actor.workspaceId }, select: { id: true } });
   if (!key) throw new NotFoundError("API key");
   await db.apiKey.updateMany({ where: { id, workspaceId: actor.workspaceId, revokedAt: null }, data: { revokedAt: new Date() } });
+  forgetApiKey(id);
   return (await listApiKeys(actor)).find((k) => k.id === id)!;
 }
 

@@ -19,7 +19,7 @@ import { actorForApiKey } from "../auth/api-key";
 import { createApiKey, listApiKeys, revokeApiKey, touchApiKey } from "./api-keys";
 import { getSigningSecret, signCallbackBody, verifyCallbackSignature } from "./callbacks";
 import { NotFoundError, ValidationError, ForbiddenError } from "./errors";
-import { getRunDocument } from "./run-documents";
+import { getRunDocument, getRunDocumentViaPrisma } from "./run-documents";
 import { cancelRun, listRuns, rerunRun, startRunOnce } from "./runs";
 import { createWorkflow } from "./workflows";
 import { createWorkspace } from "./workspaces";
@@ -131,6 +131,16 @@ describe("re-runs", () => {
     expect(plain.inputs).toEqual({ word: "alpha" });
     expect((plain.step_outputs as Record<string, { at: number }>).first.at).not.toBe(p.first.at);
     expect(runSchema.safeParse(plain).success).toBe(true);
+  });
+
+  it("documents a re-run the same way through either reader (parent, reused steps)", async () => {
+    const rows = await db.run.findMany({ where: { workspaceId: a.workspaceId, parentRunId: { not: null } }, select: { id: true, uuid: true } });
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      const doc = await getRunDocument(a, row.uuid, { stepOutputs: true });
+      expect(doc.parent_run_id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(doc).toEqual(await getRunDocumentViaPrisma(row.id, { stepOutputs: true }));
+    }
   });
 
   it("refuses an unknown step and foreign runs", async () => {
@@ -275,6 +285,11 @@ describe("callbacks", () => {
       }
       const t = (i: number) => new Date(doc.callback!.deliveries[i].created_at).getTime();
       expect(t(2) - t(1)).toBeGreaterThanOrEqual(t(1) - t(0)); // backoff grows
+      // The document's two readers (direct SQL on SQLite, Prisma elsewhere) agree exactly.
+      const id = (await db.run.findFirstOrThrow({ where: { uuid: run.uuid } })).id;
+      for (const stepOutputs of [false, true]) {
+        expect(await getRunDocument(a, run.uuid, { stepOutputs })).toEqual(await getRunDocumentViaPrisma(id, { stepOutputs }));
+      }
     } finally {
       delete process.env.FLOWDECK_FETCH_ALLOW;
       await receiver.close();

@@ -3,6 +3,7 @@
  * GET /runs/{id}, blocking answers, list pages and callback bodies all use.
  */
 import { db } from "../db/client";
+import { directAll, hasDirectSqlite, sqliteDate } from "../db/sqlite-direct";
 import type { RunDoc, RunSummaryDoc } from "../schemas/api-runs";
 import type { RunStatus } from "../schemas/run";
 import type { Actor } from "../schemas/workspace";
@@ -99,12 +100,79 @@ function parseJson<T>(text: string | null | undefined, fallback: T): T {
   }
 }
 
-async function loadDocument(where: { id: number } | { workspaceId: number; uuid: string }, withStepOutputs: boolean): Promise<RunDoc | null> {
+/** Everything a run document is made of, however it was read. */
+type DocumentRows = RunSummaryRow & {
+  metadata: string;
+  callbackUrl: string | null;
+  workspaceSlug: string;
+  parentUuid: string | null;
+  payload: { inputs: string; outputs: string | null } | null;
+  steps: {
+    stepId: string; kind: string; status: string; attempts: number; error: string | null;
+    startedAt: Date | null; finishedAt: Date | null; output?: string | null;
+  }[];
+  callbacks: {
+    attempt: number; state: string; statusCode: number | null; error: string | null; createdAt: Date; nextAttemptAt: Date | null;
+  }[];
+};
+
+type DocumentWhere = { id: number } | { workspaceId: number; uuid: string };
+
+async function readWithPrisma(where: DocumentWhere, withStepOutputs: boolean): Promise<DocumentRows | null> {
   const run = await db.run.findFirst({ where, select: documentSelect(withStepOutputs) });
   if (!run) return null;
   const parents = await parentUuids(run.workspaceId, [run.parentRunId]);
+  return {
+    ...run, workspaceSlug: run.workspace.slug,
+    parentUuid: run.parentRunId != null ? (parents.get(run.parentRunId) ?? null) : null,
+  };
+}
+
+const DOC_RUN_SQL = `SELECT r."uuid", r."status", r."origin", r."label", r."versionNumber", r."externalId", r."errorCode",
+  r."errorMessage", r."errorStep", r."totalSteps", r."totalTokens", r."elapsedMs", r."createdAt", r."startedAt",
+  r."finishedAt", r."parentRunId", r."rerunFromStep", r."metadata", r."callbackUrl", r."id",
+  w."slug" AS "workspaceSlug", f."id" AS "wfId", f."uuid" AS "wfUuid", f."name" AS "wfName", f."title" AS "wfTitle",
+  p."inputs" AS "inputs", p."outputs" AS "outputs", p."runId" AS "payloadRunId", pr."uuid" AS "parentUuid"
+  FROM "Run" r JOIN "Workspace" w ON w."id" = r."workspaceId" JOIN "Workflow" f ON f."id" = r."workflowId"
+  LEFT JOIN "RunPayload" p ON p."runId" = r."id" LEFT JOIN "Run" pr ON pr."id" = r."parentRunId" AND pr."workspaceId" = r."workspaceId"`;
+const DOC_STEPS_SQL = `SELECT "stepId", "kind", "status", "attempts", "error", "startedAt", "finishedAt", "output" FROM "StepRun" WHERE "runId" = ? ORDER BY "id"`;
+const DOC_CALLBACKS_SQL = `SELECT "attempt", "state", "statusCode", "error", "createdAt", "nextAttemptAt" FROM "CallbackDelivery" WHERE "runId" = ? ORDER BY "id"`;
+
+/** The same rows in three prepared statements on SQLite (the blocking API answer reads this once per run). */
+function readDirect(where: DocumentWhere, withStepOutputs: boolean): DocumentRows | null {
+  const [r] = "uuid" in where
+    ? directAll(`${DOC_RUN_SQL} WHERE r."workspaceId" = ? AND r."uuid" = ?`, where.workspaceId, where.uuid)
+    : directAll(`${DOC_RUN_SQL} WHERE r."id" = ?`, where.id);
+  if (!r) return null;
+  const str = (v: unknown) => (v == null ? null : String(v));
+  return {
+    uuid: String(r.uuid), status: String(r.status), origin: String(r.origin), label: str(r.label),
+    versionNumber: Number(r.versionNumber), externalId: str(r.externalId), errorCode: str(r.errorCode),
+    errorMessage: str(r.errorMessage), errorStep: str(r.errorStep), totalSteps: Number(r.totalSteps),
+    totalTokens: Number(r.totalTokens), elapsedMs: r.elapsedMs == null ? null : Number(r.elapsedMs),
+    createdAt: sqliteDate(r.createdAt)!, startedAt: sqliteDate(r.startedAt), finishedAt: sqliteDate(r.finishedAt),
+    parentRunId: r.parentRunId == null ? null : Number(r.parentRunId), rerunFromStep: str(r.rerunFromStep),
+    workflow: { id: Number(r.wfId), uuid: String(r.wfUuid), name: String(r.wfName), title: String(r.wfTitle) },
+    metadata: String(r.metadata), callbackUrl: str(r.callbackUrl), workspaceSlug: String(r.workspaceSlug),
+    parentUuid: str(r.parentUuid),
+    payload: r.payloadRunId == null ? null : { inputs: String(r.inputs), outputs: str(r.outputs) },
+    steps: directAll(DOC_STEPS_SQL, r.id).map((s) => ({
+      stepId: String(s.stepId), kind: String(s.kind), status: String(s.status), attempts: Number(s.attempts), error: str(s.error),
+      startedAt: sqliteDate(s.startedAt), finishedAt: sqliteDate(s.finishedAt), ...(withStepOutputs && { output: str(s.output) }),
+    })),
+    callbacks: directAll(DOC_CALLBACKS_SQL, r.id).map((c) => ({
+      attempt: Number(c.attempt), state: String(c.state), statusCode: c.statusCode == null ? null : Number(c.statusCode),
+      error: str(c.error), createdAt: sqliteDate(c.createdAt)!, nextAttemptAt: sqliteDate(c.nextAttemptAt),
+    })),
+  };
+}
+
+async function loadDocument(where: DocumentWhere, withStepOutputs: boolean, viaPrisma = false): Promise<RunDoc | null> {
+  const run = hasDirectSqlite() && !viaPrisma ? readDirect(where, withStepOutputs) : await readWithPrisma(where, withStepOutputs);
+  if (!run) return null;
+  const parents = new Map(run.parentRunId != null && run.parentUuid ? [[run.parentRunId, run.parentUuid]] : []);
   const doc: RunDoc = {
-    ...toRunSummaryDoc(run, run.workspace.slug, parents),
+    ...toRunSummaryDoc(run, run.workspaceSlug, parents),
     metadata: parseJson<Record<string, string>>(run.metadata, {}),
     inputs: parseJson<Record<string, unknown>>(run.payload?.inputs, {}),
     outputs: parseJson<Record<string, unknown> | null>(run.payload?.outputs, null),
@@ -141,4 +209,9 @@ export async function getRunDocument(actor: Actor, uuid: string, opts: { stepOut
 /** Internal (callbacks): a run by integer id, no tenancy check. */
 export function getRunDocumentById(runId: number, opts: { stepOutputs?: boolean } = {}): Promise<RunDoc | null> {
   return loadDocument({ id: runId }, opts.stepOutputs ?? false);
+}
+
+/** The document read through Prisma even on SQLite: the two readers must agree (tested). */
+export function getRunDocumentViaPrisma(runId: number, opts: { stepOutputs?: boolean } = {}): Promise<RunDoc | null> {
+  return loadDocument({ id: runId }, opts.stepOutputs ?? false, true);
 }

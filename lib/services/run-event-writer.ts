@@ -85,6 +85,6 @@ export class RunEventWriter {
   private async write(events: EventRow[], steps: StepRow[], run: RunPatch, outputs: string | undefined): Promise<void> {
     await writeRunLogBatch({ runId: this.runId, workspaceId: this.workspaceId, events, steps, run, outputs });
     const lastSeq = events.at(-1)?.seq;
-    if (lastSeq) notifyRunEvents(this.runId, lastSeq);
+    if (lastSeq) notifyRunEvents(this.runId, lastSeq, events[events.length - 1].type === "run_finished");
   }
 }

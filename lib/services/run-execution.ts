@@ -84,7 +84,7 @@ export async function cancelQueuedRun(runId: number): Promise<boolean> {
     });
     return next;
   });
-  if (seq) notifyRunEvents(runId, seq);
+  if (seq) notifyRunEvents(runId, seq, true);
   return seq != null;
 }
 

@@ -215,17 +215,19 @@ function timedOut(timeoutMs: number): SandboxResult {
   return { ok: false, code: "timeout", message: `Step exceeded its time limit of ${timeoutMs} ms` };
 }
 
-let shared: SandboxPool | null = null;
+// On globalThis: Next.js may load this module in more than one bundle of one process, and
+// the pool warmed at start-up must be the one the runs use.
+const holder = globalThis as unknown as { flowdeckSandboxPool?: SandboxPool | null };
 
 /** The process-wide pool, started on first use. */
 export function getSandboxPool(): SandboxPool {
-  shared ??= new SandboxPool();
-  return shared;
+  holder.flowdeckSandboxPool ??= new SandboxPool();
+  return holder.flowdeckSandboxPool;
 }
 
 /** Stops the process-wide pool (tests call this in afterAll; the next use starts a new one). */
 export async function shutdownSandboxPool(): Promise<void> {
-  const pool = shared;
-  shared = null;
+  const pool = holder.flowdeckSandboxPool;
+  holder.flowdeckSandboxPool = null;
   if (pool) await pool.close();
 }
