@@ -18,15 +18,20 @@ interface SqliteHandle {
 
 type CapturedAdapter = SqlDriverAdapter & { client?: SqliteHandle };
 
-let captured: CapturedAdapter | null = null;
-const statements = new Map<string, ReturnType<SqliteHandle["prepare"]>>();
+// On globalThis: Next.js may load this module in several bundles of one process, while the
+// Prisma client (and so the connection) exists once.
+const shared = globalThis as unknown as {
+  flowdeckSqliteDirect?: { adapter: CapturedAdapter | null; statements: Map<string, ReturnType<SqliteHandle["prepare"]>> };
+};
+const direct = (shared.flowdeckSqliteDirect ??= { adapter: null, statements: new Map() });
+const statements = direct.statements;
 
 /** Wraps the SQLite adapter factory so the connection it opens can be reached here. */
 export function captureSqliteConnection(factory: SqlDriverAdapterFactory): SqlDriverAdapterFactory {
   const connect = factory.connect.bind(factory);
   factory.connect = async () => {
     const adapter = (await connect()) as CapturedAdapter;
-    captured = adapter;
+    direct.adapter = adapter;
     statements.clear();
     return adapter;
   };
@@ -35,7 +40,7 @@ export function captureSqliteConnection(factory: SqlDriverAdapterFactory): SqlDr
 
 /** Whether the direct connection is available (SQLite, connected). */
 export function hasDirectSqlite(): boolean {
-  return captured?.client != null;
+  return direct.adapter?.client != null;
 }
 
 /** Runs statements. `run(sql, ...params)` uses a cached prepared statement. */
@@ -51,7 +56,7 @@ export interface DirectStatements {
  * BEGIN and COMMIT with nothing else interleaving; a throw rolls back and rethrows.
  */
 export async function directWriteTransaction<T>(fn: (s: DirectStatements) => T): Promise<T> {
-  const adapter = captured;
+  const adapter = direct.adapter;
   const client = adapter?.client;
   if (!adapter || !client) throw new Error("The direct SQLite connection is not open");
   const tx = await adapter.startTransaction(); // takes the adapter's lock and runs BEGIN
@@ -85,7 +90,7 @@ export async function directWriteTransaction<T>(fn: (s: DirectStatements) => T):
  * numbers; DATETIME columns as the stored text (see sqliteDate).
  */
 export function directAll(sql: string, ...params: unknown[]): Record<string, unknown>[] {
-  const client = captured?.client;
+  const client = direct.adapter?.client;
   if (!client) throw new Error("The direct SQLite connection is not open");
   const rows = prepared(client, sql).all(...params) as Record<string, unknown>[];
   // Prisma's adapter turns on safe integers (BigInt); our ids and counts fit a number.
