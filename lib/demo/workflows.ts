@@ -100,6 +100,80 @@ const releasePipeline = {
   outputs: { notes: "{{ steps.notes.output }}" },
 };
 
+/**
+ * Summarises a document with no outside service: extract → chunk → a branch on its length →
+ * a map over the parts (or one pass over a short text) → a markdown report.
+ */
+const documentSummary = {
+  inputs: [
+    {
+      name: "document", type: "file", label: "Document",
+      description: "PDF, Word (.docx), HTML, Markdown, CSV or plain text, up to 10 MB",
+      accept: [".pdf", ".docx", ".html", ".htm", ".md", ".txt", ".csv"], max_size: 10 * 1024 * 1024,
+    },
+  ],
+  steps: [
+    { id: "read", kind: "extract", name: "Extract the text", config: { file: "{{ inputs.document }}" } },
+    {
+      id: "split", kind: "chunk", name: "Split into parts",
+      config: { text: "{{ steps.read.output }}", size: 1500, overlap: 150, boundary: "sentence" },
+    },
+    {
+      id: "route", kind: "branch", name: "Long or short?",
+      config: {
+        cases: [{ name: "long document", when: "steps.split.output.count > 1", steps: ["per_part"] }],
+        else: ["whole"],
+      },
+    },
+    {
+      id: "per_part", kind: "map", name: "Summarise each part",
+      config: {
+        items: "{{ steps.split.output.chunks }}",
+        concurrency: 4,
+        steps: [
+          {
+            id: "gist", kind: "code", name: "Lead sentence and key words",
+            config: {
+              code: [
+                "const text = item.text.replace(/\\s+/g, ' ').trim();",
+                "const lead = (text.match(/^.{20,400}?[.!?](\\s|$)/) || [text.slice(0, 200)])[0].trim();",
+                "const counts = {};",
+                "for (const w of text.toLowerCase().match(/[a-zà-ÿ]{5,}/g) || []) counts[w] = (counts[w] || 0) + 1;",
+                "const keywords = Object.entries(counts).sort((a, b) => b[1] - a[1]).slice(0, 4).map(([w]) => w);",
+                "return { part: index + 1, lead, keywords };",
+              ].join("\n"),
+            },
+          },
+        ],
+      },
+    },
+    {
+      id: "whole", kind: "code", name: "Summarise the whole text",
+      config: {
+        code: [
+          "const text = steps.read.output.text.replace(/\\s+/g, ' ').trim();",
+          "const lead = (text.match(/^.{20,400}?[.!?](\\s|$)/) || [text.slice(0, 200)])[0].trim();",
+          "return { results: [{ part: 1, lead, keywords: [] }], count: 1, failed: 0 };",
+        ].join("\n"),
+      },
+    },
+    {
+      id: "report", kind: "code", name: "Write the report", join: "any",
+      config: {
+        code: [
+          "const parts = (steps.per_part ? steps.per_part.output : steps.whole.output).results;",
+          "const doc = steps.read.output;",
+          "const lines = [`## ${doc.title || inputs.document.name}`, '',",
+          "  `${doc.format.toUpperCase()}${doc.pages ? `, ${doc.pages} pages` : ''}, ${doc.characters} characters, ${parts.length} part(s).`, ''];",
+          "for (const p of parts) lines.push(`${p.part}. ${p.lead}${p.keywords.length ? ` — _${p.keywords.join(', ')}_` : ''}`);",
+          "return lines.join('\\n');",
+        ].join("\n"),
+      },
+    },
+  ],
+  outputs: { summary: "{{ steps.report.output }}", parts: "{{ steps.split.output.count }}" },
+};
+
 /** Streams a model's answer; needs a provider (the run explains how to add one when there is none). */
 const askLlm = {
   inputs: [
@@ -145,6 +219,11 @@ export const demoWorkflows: DemoWorkflow[] = [
   {
     name: "release-pipeline", title: "Release pipeline", description: "Four steps over a few seconds (two in parallel): watch them live.",
     versions: [releasePipeline], labels: { production: 1 },
+  },
+  {
+    name: "document-summary", title: "Document summary",
+    description: "Extracts a PDF, Word, HTML or text document, splits it into parts, branches on its length and maps over the parts to write a summary.",
+    versions: [documentSummary], labels: { production: 1 },
   },
   {
     name: "ask-llm", title: "Ask an LLM",
