@@ -239,12 +239,7 @@ export async function createWorkflow(actor: Actor, input: CreateWorkflowInput) {
         definition: JSON.stringify(definition), createdById: actor.userId, message: "Initial version",
       },
     });
-    for (const label of input.labels ?? []) {
-      await tx.label.create({ data: { workspaceId: actor.workspaceId, workflowId: workflow.id, name: label, versionId: version.id } });
-      await tx.labelMove.create({
-        data: { workspaceId: actor.workspaceId, workflowId: workflow.id, label, toVersionNumber: 1, movedById: actor.userId },
-      });
-    }
+    for (const label of new Set(input.labels ?? [])) await moveLabel(tx, actor, workflow.id, label, version);
     return workflow;
   }).catch((error) => {
     if (isUniqueViolation(error)) throw new ConflictError(`A workflow named '${input.name}' already exists`);
@@ -269,20 +264,7 @@ export async function publishVersion(actor: Actor, ref: string | number, rawDefi
         definition: JSON.stringify(definition), createdById: actor.userId, message,
       },
     });
-    for (const label of new Set(labels)) {
-      const current = await tx.label.findFirst({
-        where: { workspaceId: actor.workspaceId, workflowId: workflow.id, name: label },
-        select: { id: true, version: { select: { number: true } } },
-      });
-      if (current) await tx.label.update({ where: { id: current.id }, data: { versionId: version.id } });
-      else await tx.label.create({ data: { workspaceId: actor.workspaceId, workflowId: workflow.id, name: label, versionId: version.id } });
-      await tx.labelMove.create({
-        data: {
-          workspaceId: actor.workspaceId, workflowId: workflow.id, label,
-          fromVersionNumber: current?.version.number ?? null, toVersionNumber: version.number, movedById: actor.userId,
-        },
-      });
-    }
+    for (const label of new Set(labels)) await moveLabel(tx, actor, workflow.id, label, version);
     await tx.workflow.update({ where: { id: workflow.id }, data: { updatedAt: new Date() } });
     return version;
   });
@@ -306,6 +288,19 @@ function isUniqueViolation(error: unknown): boolean {
   return e?.code === "P2002" || /unique constraint/i.test(e?.message ?? "");
 }
 
+type Tx = Parameters<Parameters<typeof db.$transaction>[0]>[0];
+
+/** Points a label at a version inside a transaction (creating it if needed) and records the move. */
+async function moveLabel(tx: Tx, actor: Actor, workflowId: number, label: string, version: { id: number; number: number }) {
+  const where = { workspaceId: actor.workspaceId, workflowId };
+  const current = await tx.label.findFirst({ where: { ...where, name: label }, select: { id: true, version: { select: { number: true } } } });
+  if (current) await tx.label.update({ where: { id: current.id }, data: { versionId: version.id } });
+  else await tx.label.create({ data: { ...where, name: label, versionId: version.id } });
+  await tx.labelMove.create({
+    data: { ...where, label, fromVersionNumber: current?.version.number ?? null, toVersionNumber: version.number, movedById: actor.userId },
+  });
+}
+
 /** Points a label at a version (creating the label if needed) and records the move. */
 export async function setLabel(actor: Actor, ref: string | number, label: string, versionNumber: number) {
   assertCan(actor, "edit");
@@ -318,18 +313,7 @@ export async function setLabel(actor: Actor, ref: string | number, label: string
   });
   if (!version) throw new NotFoundError(`Version ${versionNumber} of workflow '${workflow.name}'`);
   return db.$transaction(async (tx) => {
-    const current = await tx.label.findFirst({
-      where: { workspaceId: actor.workspaceId, workflowId: workflow.id, name: label },
-      select: { id: true, version: { select: { number: true } } },
-    });
-    if (current) await tx.label.update({ where: { id: current.id }, data: { versionId: version.id } });
-    else await tx.label.create({ data: { workspaceId: actor.workspaceId, workflowId: workflow.id, name: label, versionId: version.id } });
-    await tx.labelMove.create({
-      data: {
-        workspaceId: actor.workspaceId, workflowId: workflow.id, label,
-        fromVersionNumber: current?.version.number ?? null, toVersionNumber: versionNumber, movedById: actor.userId,
-      },
-    });
+    await moveLabel(tx, actor, workflow.id, label, version);
     return { label, version: versionNumber };
   }).finally(() => catalogChanged(actor.workspaceId));
 }
