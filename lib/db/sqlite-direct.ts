@@ -51,15 +51,45 @@ export interface DirectStatements {
   get(sql: string, ...params: unknown[]): Record<string, unknown> | undefined;
 }
 
+interface QueuedWrite {
+  fn: (s: DirectStatements) => unknown;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+const queue: QueuedWrite[] = [];
+let flushScheduled = false;
+
 /**
- * One write transaction on the shared connection. `fn` must be synchronous: it runs between
- * BEGIN and COMMIT with nothing else interleaving; a throw rolls back and rethrows.
+ * One atomic write on the shared connection. `fn` must be synchronous. Writes that arrive
+ * together are group-committed: one BEGIN…COMMIT for all of them, each inside its own
+ * savepoint, so one write's failure rolls back only that write (and rejects only its
+ * caller). Under load this turns many small commits into a few larger ones.
  */
-export async function directWriteTransaction<T>(fn: (s: DirectStatements) => T): Promise<T> {
-  const adapter = direct.adapter;
-  const client = adapter?.client;
-  if (!adapter || !client) throw new Error("The direct SQLite connection is not open");
-  const tx = await adapter.startTransaction(); // takes the adapter's lock and runs BEGIN
+export function directWriteTransaction<T>(fn: (s: DirectStatements) => T): Promise<T> {
+  if (!direct.adapter?.client) return Promise.reject(new Error("The direct SQLite connection is not open"));
+  return new Promise<T>((resolve, reject) => {
+    queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(() => void flushWrites());
+    }
+  });
+}
+
+async function flushWrites(): Promise<void> {
+  flushScheduled = false;
+  const adapter = direct.adapter!;
+  const client = adapter.client!;
+  let tx: Awaited<ReturnType<SqlDriverAdapter["startTransaction"]>>;
+  try {
+    tx = await adapter.startTransaction(); // takes the adapter's lock and runs BEGIN
+  } catch (error) {
+    for (const item of queue.splice(0)) item.reject(error);
+    return;
+  }
+  // Everything queued while the lock was awaited joins this commit.
+  const batch = queue.splice(0);
   const statements: DirectStatements = {
     run(sql, ...params) {
       return Number(prepared(client, sql).run(...params).changes);
@@ -68,21 +98,37 @@ export async function directWriteTransaction<T>(fn: (s: DirectStatements) => T):
       return prepared(client, sql).get(...params) as Record<string, unknown> | undefined;
     },
   };
+  const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
   try {
-    const result = fn(statements);
+    for (const item of batch) {
+      prepared(client, "SAVEPOINT flowdeck_write").run();
+      try {
+        const value = item.fn(statements);
+        prepared(client, "RELEASE flowdeck_write").run();
+        outcomes.push({ ok: true, value });
+      } catch (error) {
+        prepared(client, "ROLLBACK TO flowdeck_write").run();
+        prepared(client, "RELEASE flowdeck_write").run();
+        outcomes.push({ ok: false, error });
+      }
+    }
     prepared(client, "COMMIT").run();
-    return result;
   } catch (error) {
     try {
       prepared(client, "ROLLBACK").run();
     } catch {
       // already rolled back by SQLite itself
     }
-    throw error;
+    for (let i = 0; i < batch.length; i++) outcomes[i] = { ok: false, error };
   } finally {
     // The adapter's commit() only releases its lock; COMMIT/ROLLBACK were sent above.
     await tx.commit();
   }
+  batch.forEach((item, i) => {
+    const outcome = outcomes[i];
+    if (outcome.ok) item.resolve(outcome.value);
+    else item.reject(outcome.error);
+  });
 }
 
 /**

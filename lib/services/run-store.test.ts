@@ -95,4 +95,18 @@ describe("run store", () => {
     expect(row.status).toBe("queued");
     expect(row.lastSeq).toBe(1);
   });
+
+  it("group-commits writes that arrive together, a failing one rolling back alone", async () => {
+    const [x, y] = await Promise.all([insertRun(base), insertRun(base)]);
+    const event = (seq: number) => ({ seq, type: "log", data: "{}", createdAt: new Date() });
+    const results = await Promise.allSettled([
+      writeRunLogBatch({ runId: x.id, workspaceId: actor.workspaceId, events: [event(1)], steps: [], run: { status: "running" } }),
+      // Duplicate seq inside one batch: this write fails and must take nothing else with it.
+      writeRunLogBatch({ runId: y.id, workspaceId: actor.workspaceId, events: [event(1), event(1)], steps: [], run: { status: "failed" } }),
+      writeRunLogBatch({ runId: y.id, workspaceId: actor.workspaceId, events: [event(7)], steps: [], run: { status: "running" } }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    const rows = await db.run.findMany({ where: { id: { in: [x.id, y.id] } }, include: { events: true }, orderBy: { id: "asc" } });
+    expect(rows.map((r) => [r.status, r.events.map((e) => e.seq)])).toEqual([["running", [1]], ["running", [7]]]);
+  });
 });
