@@ -45,10 +45,15 @@ function queryObject(req: Request): Record<string, string> {
   return Object.fromEntries(new URL(req.url).searchParams);
 }
 
-/** Loaded on first use, so the wrapper (and its tests) do not pull in Auth.js for public routes. */
+let requestActorModule: Promise<typeof import("./request-actor")> | undefined;
+
+/**
+ * Loaded on first use, so the wrapper (and its tests) do not pull in Auth.js for public
+ * routes. The promise is kept: a dynamic import per request costs a module lookup each time.
+ */
 async function resolveActor(req: Request): Promise<Actor> {
-  const { requireRequestActor } = await import("./request-actor");
-  return requireRequestActor(req);
+  requestActorModule ??= import("./request-actor");
+  return (await requestActorModule).requireRequestActor(req);
 }
 
 /** Wraps a handler for `spec` as a Next.js route handler. */
