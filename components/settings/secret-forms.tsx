@@ -9,7 +9,7 @@ import { saveLlmProviderAction, saveSecretAction } from "@/lib/actions/secrets";
 import type { ActionResult } from "@/lib/actions/action-result";
 import { Button } from "@/components/ui/button";
 
-const fieldClass =
+export const fieldClass =
   "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:outline-none disabled:bg-slate-50 disabled:text-slate-500 dark:border-slate-700 dark:bg-slate-950 dark:disabled:bg-slate-900";
 
 export type SecretKind = "llm" | "generic";
@@ -17,7 +17,7 @@ export type SecretKind = "llm" | "generic";
 type Errors = Record<string, string>;
 
 /** Splits an action's failure into per-field messages and one general message. */
-function readFailure(result: Extract<ActionResult<unknown>, { ok: false }>, fields: string[]): { fields: Errors; message: string } {
+export function readFailure(result: Extract<ActionResult<unknown>, { ok: false }>, fields: string[]): { fields: Errors; message: string } {
   const errors: Errors = {};
   const general: string[] = [];
   for (const err of result.errors ?? []) {
@@ -29,7 +29,7 @@ function readFailure(result: Extract<ActionResult<unknown>, { ok: false }>, fiel
   return { fields: errors, message };
 }
 
-function Field(props: { id: string; label: string; hint?: ReactNode; error?: string; children: ReactNode }) {
+export function Field(props: { id: string; label: string; hint?: ReactNode; error?: string; children: ReactNode }) {
   return (
     <div>
       <label htmlFor={props.id} className="block text-sm font-medium">{props.label}</label>

@@ -69,6 +69,19 @@ export async function createApiKey(actor: Actor, input: CreateApiKeyInput): Prom
 /** The workspace's keys, newest first (revoked ones included, marked). */
 export async function listApiKeys(actor: Actor): Promise<ApiKeyInfo[]> {
   assertCan(actor, "manage");
+  return loadApiKeys(actor);
+}
+
+/**
+ * The same list for the console's read-only view: members and viewers may see which keys
+ * exist (name, last 4 characters, state), never manage them.
+ */
+export async function listApiKeysReadOnly(actor: Actor): Promise<ApiKeyInfo[]> {
+  assertCan(actor, "read");
+  return loadApiKeys(actor);
+}
+
+async function loadApiKeys(actor: Actor): Promise<ApiKeyInfo[]> {
   const rows = await db.apiKey.findMany({
     where: { workspaceId: actor.workspaceId }, orderBy: { id: "desc" }, select: apiKeySelect, take: 500,
   });
