@@ -49,7 +49,7 @@ export function ApiKeyRow(props: {
         <div className="min-w-0 flex-1">
           <div className="flex flex-wrap items-center gap-2">
             <span className={`truncate text-sm font-medium ${revoked ? "text-slate-400 line-through" : ""}`} data-testid="api-key-name">{name}</span>
-            <code className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-600 dark:bg-slate-800 dark:text-slate-300" data-testid="api-key-masked">{`fd_…${props.last4}`}</code>
+            <code className="whitespace-nowrap rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-600 dark:bg-slate-800 dark:text-slate-300" data-testid="api-key-masked">{`fd_…${props.last4}`}</code>
             <span className={`rounded px-1.5 py-0.5 text-xs ${props.role === "admin"
               ? "bg-amber-50 text-amber-800 dark:bg-amber-950 dark:text-amber-300"
               : "bg-slate-100 text-slate-600 dark:bg-slate-800 dark:text-slate-300"}`} data-testid="api-key-role">{props.role}</span>
@@ -72,14 +72,14 @@ export function ApiKeyRow(props: {
         {canManage && !revoked && !confirming && (
           <Button variant="ghost" type="button" className="text-red-600 dark:text-red-400" onClick={() => { setMessage(null); setConfirming(true); }}>Revoke</Button>
         )}
-        {canManage && !revoked && confirming && (
-          <div className="flex flex-wrap items-center gap-2 text-sm" data-testid="confirm-revoke">
-            <span className="text-slate-600 dark:text-slate-300">Revoke “{name}”? Requests with it will fail at once.</span>
-            <Button variant="danger" type="button" disabled={pending} onClick={revoke}>{pending ? "Revoking…" : "Yes, revoke"}</Button>
-            <Button variant="ghost" type="button" disabled={pending} onClick={() => setConfirming(false)}>Cancel</Button>
-          </div>
-        )}
       </div>
+      {canManage && !revoked && confirming && (
+        <div className="mt-2 flex flex-wrap items-center justify-end gap-2 rounded-md bg-red-50 px-3 py-2 text-sm dark:bg-red-950/40" data-testid="confirm-revoke">
+          <span className="mr-auto text-slate-700 dark:text-slate-200">Revoke “{name}”? Requests with it will fail at once.</span>
+          <Button variant="danger" type="button" disabled={pending} onClick={revoke}>{pending ? "Revoking…" : "Yes, revoke"}</Button>
+          <Button variant="ghost" type="button" disabled={pending} onClick={() => setConfirming(false)}>Cancel</Button>
+        </div>
+      )}
       {message && <p role="alert" data-testid="api-key-row-error" className="mt-2 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700 dark:bg-red-950 dark:text-red-300">{message}</p>}
     </li>
   );
