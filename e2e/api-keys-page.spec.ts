@@ -4,26 +4,12 @@
  * the moment it is revoked; members and viewers see the list read-only and are refused in words.
  */
 import { expect, test, type Page } from "@playwright/test";
-import Database from "better-sqlite3";
-import path from "node:path";
-import { DEMO, screenshotPath, signIn } from "./helpers";
+import { screenshotPath, setDemoRole, signIn } from "./helpers";
 
 const KEYS_PATH = "/w/demo/settings/api-keys";
 
 test.describe.configure({ mode: "serial" });
 
-/** Changes the demo user's role in the e2e server's database (the server reads it per request). */
-function setDemoRole(role: "owner" | "member" | "viewer") {
-  const db = new Database(path.resolve("data/e2e/flowdeck.db"), { fileMustExist: true, timeout: 5_000 });
-  try {
-    const changed = db
-      .prepare(`UPDATE "Membership" SET role = ? WHERE userId = (SELECT id FROM "User" WHERE email = ?)`)
-      .run(role, DEMO.email).changes;
-    expect(changed).toBe(1);
-  } finally {
-    db.close();
-  }
-}
 
 /** The list row of the key ending in `last4`. */
 const rowOf = (page: Page, last4: string) =>

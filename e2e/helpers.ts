@@ -22,6 +22,19 @@ export function countRows(table: "Run" | "RunEvent" | "File" | "ShareLink"): num
   }
 }
 
+/** Changes the demo user's role in the e2e server's database (the server reads it per request). */
+export function setDemoRole(role: "owner" | "admin" | "member" | "viewer") {
+  const db = new Database(path.resolve("data/e2e/flowdeck.db"), { fileMustExist: true, timeout: 5_000 });
+  try {
+    const changed = db
+      .prepare(`UPDATE "Membership" SET role = ? WHERE userId = (SELECT id FROM "User" WHERE email = ?)`)
+      .run(role, DEMO.email).changes;
+    expect(changed).toBe(1);
+  } finally {
+    db.close();
+  }
+}
+
 /** Drops files onto an element the way a browser drag-and-drop does (DataTransfer + drop). */
 export async function dropFiles(page: Page, selector: string, files: { name: string; mimeType: string; content: string }[]) {
   const dataTransfer = await page.evaluateHandle((list) => {

@@ -5,10 +5,8 @@
  * change secrets.
  */
 import { expect, test, type Page } from "@playwright/test";
-import Database from "better-sqlite3";
-import path from "node:path";
 import { FAKE_OPENAI_API_KEY, FAKE_OPENAI_MODEL, startFakeOpenAI, type FakeOpenAI } from "../scripts/fake-openai";
-import { DEMO, screenshotPath, signIn } from "./helpers";
+import { screenshotPath, setDemoRole, signIn } from "./helpers";
 
 // scripts/e2e-server.sh lets the server reach this one private address (FLOWDECK_FETCH_ALLOW).
 const FAKE_PORT = 3195;
@@ -24,18 +22,6 @@ async function startAskLlm(page: Page, question: string) {
   await expect(page).toHaveURL(/\/w\/demo\/runs\/[0-9a-f-]{36}$/);
 }
 
-/** Changes the demo user's role in the e2e server's database (the server reads it per request). */
-function setDemoRole(role: "owner" | "member") {
-  const db = new Database(path.resolve("data/e2e/flowdeck.db"), { fileMustExist: true, timeout: 5_000 });
-  try {
-    const changed = db
-      .prepare(`UPDATE "Membership" SET role = ? WHERE userId = (SELECT id FROM "User" WHERE email = ?)`)
-      .run(role, DEMO.email).changes;
-    expect(changed).toBe(1);
-  } finally {
-    db.close();
-  }
-}
 
 test("without a provider, ask-llm fails and says to add a secret named llm", async ({ page }) => {
   await signIn(page);

@@ -1,5 +1,15 @@
 /** What every server action returns: data, or a message (and field errors) for the form. */
+import type { z } from "zod";
 import { DomainError, ValidationError, type ErrorDetail } from "../services/errors";
+
+/** Parses an action's input; problems become a ValidationError whose `loc` is the field path. */
+export function parseActionInput<T>(schema: z.ZodType<T>, raw: unknown): T {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ValidationError(parsed.error.issues.map((i) => ({ loc: i.path.map(String), msg: i.message, type: i.code })));
+  }
+  return parsed.data;
+}
 
 export type ActionResult<T> = { ok: true; data: T } | { ok: false; message: string; errors?: ErrorDetail[] };
 

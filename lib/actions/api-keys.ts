@@ -9,8 +9,7 @@ import { z } from "zod";
 import { requireActor } from "../auth/session";
 import { apiKeyRoleSchema, labelParamSchema } from "../schemas/api-workflows";
 import { createApiKey, revokeApiKey } from "../services/api-keys";
-import { ValidationError } from "../services/errors";
-import { toActionResult, type ActionResult } from "./action-result";
+import { parseActionInput, toActionResult, type ActionResult } from "./action-result";
 
 /** A key right after creation: the only answer that carries `key`. */
 export interface CreatedKey {
@@ -23,13 +22,6 @@ const workspaceField = z.string().min(1).max(100);
 /** An empty form field means "none". */
 const optionalText = (max: number) => z.string().max(max).transform((s) => s.trim() || null);
 
-function parseOrThrow<T>(schema: z.ZodType<T>, raw: unknown): T {
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ValidationError(parsed.error.issues.map((i) => ({ loc: i.path.map(String), msg: i.message, type: i.code })));
-  }
-  return parsed.data;
-}
 
 function pagePath(workspace: string): string {
   return `/w/${workspace}/settings/api-keys`;
@@ -52,7 +44,7 @@ const createFormSchema = z
 /** Creates a key, optionally bound to one workflow (and label), and answers it once. */
 export async function createApiKeyAction(raw: unknown): Promise<ActionResult<CreatedKey>> {
   return toActionResult(async () => {
-    const form = parseOrThrow(createFormSchema, raw);
+    const form = parseActionInput(createFormSchema, raw);
     const actor = await requireActor(form.workspace);
     const created = await createApiKey(actor, { name: form.name, role: form.role, workflow: form.workflow, label: form.label });
     revalidatePath(pagePath(form.workspace));
@@ -65,7 +57,7 @@ const revokeFormSchema = z.object({ workspace: workspaceField, id: z.number().in
 /** Revokes a key: requests with it answer 401 from now on. */
 export async function revokeApiKeyAction(raw: unknown): Promise<ActionResult<{ id: number }>> {
   return toActionResult(async () => {
-    const form = parseOrThrow(revokeFormSchema, raw);
+    const form = parseActionInput(revokeFormSchema, raw);
     const actor = await requireActor(form.workspace);
     await revokeApiKey(actor, form.id);
     revalidatePath(pagePath(form.workspace));

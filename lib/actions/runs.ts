@@ -4,8 +4,7 @@ import { z } from "zod";
 import { requireActor } from "../auth/session";
 import { startRun } from "../services/runs";
 import { createShareLink } from "../services/share-links";
-import { ValidationError } from "../services/errors";
-import { toActionResult, type ActionResult } from "./action-result";
+import { parseActionInput, toActionResult, type ActionResult } from "./action-result";
 
 const startRunFormSchema = z.object({
   workspace: z.string().min(1).max(100),
@@ -15,19 +14,10 @@ const startRunFormSchema = z.object({
   inputs: z.record(z.string(), z.unknown()),
 });
 
-function parseOrThrow<T>(schema: z.ZodType<T>, raw: unknown): T {
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ValidationError(
-      parsed.error.issues.map((i) => ({ loc: i.path.map(String), msg: i.message, type: i.code })),
-    );
-  }
-  return parsed.data;
-}
 
 export async function startRunAction(raw: unknown): Promise<ActionResult<{ runId: string; warnings: string[] }>> {
   return toActionResult(async () => {
-    const form = parseOrThrow(startRunFormSchema, raw);
+    const form = parseActionInput(startRunFormSchema, raw);
     const actor = await requireActor(form.workspace);
     const run = await startRun(actor, {
       workflow: form.workflow, label: form.label, version: form.version, inputs: form.inputs, origin: "ui",
@@ -45,7 +35,7 @@ const shareSchema = z.object({
 
 export async function createShareLinkAction(raw: unknown): Promise<ActionResult<{ path: string }>> {
   return toActionResult(async () => {
-    const input = parseOrThrow(shareSchema, raw);
+    const input = parseActionInput(shareSchema, raw);
     const actor = await requireActor(input.workspace);
     const link = await createShareLink(actor, input.runId, {
       includeInputs: input.includeInputs,

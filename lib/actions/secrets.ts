@@ -10,7 +10,7 @@ import { requireActor } from "../auth/session";
 import { llmProviderSecretSchema } from "../engine";
 import { deleteSecret, secretNameSchema, setSecret } from "../services/secrets";
 import { ValidationError, type ErrorDetail } from "../services/errors";
-import { toActionResult, type ActionResult } from "./action-result";
+import { parseActionInput, toActionResult, type ActionResult } from "./action-result";
 
 /** What a save answers: the name and when it changed (never the value). */
 export interface SavedSecret {
@@ -26,13 +26,6 @@ function fieldIssues(field: string, result: z.ZodSafeParseResult<unknown>): Erro
   return result.error.issues.map((issue) => ({ loc: [field], msg: issue.message, type: issue.code }));
 }
 
-function parseOrThrow<T>(schema: z.ZodType<T>, raw: unknown): T {
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ValidationError(parsed.error.issues.map((i) => ({ loc: i.path.map(String), msg: i.message, type: i.code })));
-  }
-  return parsed.data;
-}
 
 function pagePath(workspace: string): string {
   return `/w/${workspace}/settings/secrets`;
@@ -52,7 +45,7 @@ const llmProviderFormSchema = z.object({
  */
 export async function saveLlmProviderAction(raw: unknown): Promise<ActionResult<SavedSecret>> {
   return toActionResult(async () => {
-    const form = parseOrThrow(llmProviderFormSchema, raw);
+    const form = parseActionInput(llmProviderFormSchema, raw);
     const name = form.name.trim() || "llm";
     const model = form.model.trim();
     const provider = { base_url: form.base_url.trim(), api_key: form.api_key.trim(), ...(model && { model }) };
@@ -81,7 +74,7 @@ const secretFormSchema = z.object({
 /** Creates a secret or replaces its value (any text; the service checks name and size). */
 export async function saveSecretAction(raw: unknown): Promise<ActionResult<SavedSecret>> {
   return toActionResult(async () => {
-    const form = parseOrThrow(secretFormSchema, raw);
+    const form = parseActionInput(secretFormSchema, raw);
     const actor = await requireActor(form.workspace);
     const saved = await setSecret(actor, form.name.trim(), form.value);
     revalidatePath(pagePath(form.workspace));
@@ -94,7 +87,7 @@ const deleteFormSchema = z.object({ workspace: workspaceField, name: z.string().
 /** Deletes a secret; runs that need it fail with instructions until it is added again. */
 export async function deleteSecretAction(raw: unknown): Promise<ActionResult<{ name: string }>> {
   return toActionResult(async () => {
-    const form = parseOrThrow(deleteFormSchema, raw);
+    const form = parseActionInput(deleteFormSchema, raw);
     const actor = await requireActor(form.workspace);
     await deleteSecret(actor, form.name);
     revalidatePath(pagePath(form.workspace));
