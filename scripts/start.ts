@@ -6,7 +6,8 @@
  *    made (`--dev` runs `next dev` instead);
  * 3. applies pending migrations to DATABASE_URL;
  * 4. seeds the demo workspace on first start;
- * 5. starts the Next.js server on PORT (default 3000) and forwards signals to it.
+ * 5. starts the server (scripts/server.ts: Next.js plus the compatibility WebSockets) on
+ *    PORT (default 3000) and forwards signals to it.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -81,9 +82,11 @@ if ((await seedDemo()).seeded) console.log(`flowdeck: demo workspace created —
 const { db } = await import("../lib/db/client");
 await db.$disconnect();
 
-const server = spawn(nextBin, [dev ? "dev" : "start", "-p", port, "-H", process.env.HOST ?? "0.0.0.0"], {
+// Next.js inside our own HTTP server (scripts/server.ts), which also takes the WebSocket
+// upgrades of the compatibility APIs.
+const server = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/server.ts"), ...(dev ? ["--dev"] : [])], {
   stdio: "inherit",
-  env: process.env,
+  env: { ...process.env, PORT: port },
 });
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => server.kill(signal));
 server.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -100,3 +100,19 @@ export async function readRequestBody(
   if (!parsed.ok) throw new ApiRequestError(400, "invalid_yaml", `The body is not valid YAML: ${parsed.errors.map((e) => e.message).join("; ")}`);
   return parsed.value;
 }
+
+/**
+ * A multipart/form-data body (415 for another content type, 413 past maxBytes, 400 when it
+ * cannot be parsed). Still read whole by the platform's parser; streaming uploads to
+ * storage is the scale-out work's.
+ */
+export async function readMultipartBody(req: Request, maxBytes: number): Promise<FormData> {
+  if (!req.headers.get("content-type")?.toLowerCase().startsWith("multipart/form-data")) {
+    throw new ApiRequestError(415, "unsupported_media_type", "Send the body as multipart/form-data");
+  }
+  const length = Number(req.headers.get("content-length") ?? 0);
+  if (length > maxBytes) throw new ApiRequestError(413, "payload_too_large", `The request body is larger than ${maxBytes} bytes`);
+  const form = await req.formData().catch(() => null);
+  if (!form) throw new ApiRequestError(400, "invalid_body", "The multipart body could not be read");
+  return form;
+}

@@ -26,12 +26,13 @@ export async function actorForApiKey(key: string): Promise<Actor | null> {
   if (cached) return cached;
   const row = await db.apiKey.findUnique({
     where: { keyHash: hash },
-    select: { id: true, role: true, revokedAt: true, workspace: { select: { id: true, slug: true } } },
+    select: { id: true, role: true, revokedAt: true, workflowId: true, label: true, workspace: { select: { id: true, slug: true } } },
   });
   if (!row || row.revokedAt) return null;
   const actor: Actor = {
     workspaceId: row.workspace.id, workspaceSlug: row.workspace.slug,
     role: (row.role === "admin" ? "admin" : "member") as Role, userId: null, apiKeyId: row.id,
+    binding: row.workflowId != null ? { workflowId: row.workflowId, label: row.label } : null,
   };
   if (cacheKeys) {
     if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();

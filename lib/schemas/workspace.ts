@@ -10,4 +10,9 @@ export interface Actor {
   role: Role;
   userId: string | null;
   apiKeyId: number | null;
+  /**
+   * Set for an API key bound to one workflow (+ label): it may run only that workflow, and
+   * routes that name no workflow (Dify's) run this one.
+   */
+  binding?: { workflowId: number; label: string | null } | null;
 }

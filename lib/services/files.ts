@@ -64,3 +64,11 @@ export async function getFileForDownload(actor: Actor, id: string) {
   if (!row) throw new NotFoundError("File");
   return { ...toRef(row), stream: () => getFileStore().stream(row.storageKey) };
 }
+
+/** Removes stored files again (a request that stored them was then refused). */
+export async function discardFiles(workspaceId: number, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const rows = await db.file.findMany({ where: { workspaceId, id: { in: ids } }, select: { storageKey: true } });
+  await db.file.deleteMany({ where: { workspaceId, id: { in: ids } } }).catch(() => {});
+  await Promise.all(rows.map((r) => getFileStore().remove(r.storageKey).catch(() => {})));
+}

@@ -116,7 +116,7 @@ type DocumentRows = RunSummaryRow & {
   }[];
 };
 
-type DocumentWhere = { id: number } | { workspaceId: number; uuid: string };
+type DocumentWhere = { id: number } | { workspaceId: number; uuid: string } | { workspaceId: number; id: number };
 
 async function readWithPrisma(where: DocumentWhere, withStepOutputs: boolean): Promise<DocumentRows | null> {
   const run = await db.run.findFirst({ where, select: documentSelect(withStepOutputs) });
@@ -142,7 +142,9 @@ const DOC_CALLBACKS_SQL = `SELECT "attempt", "state", "statusCode", "error", "cr
 function readDirect(where: DocumentWhere, withStepOutputs: boolean): DocumentRows | null {
   const [r] = "uuid" in where
     ? directAll(`${DOC_RUN_SQL} WHERE r."workspaceId" = ? AND r."uuid" = ?`, where.workspaceId, where.uuid)
-    : directAll(`${DOC_RUN_SQL} WHERE r."id" = ?`, where.id);
+    : "workspaceId" in where
+      ? directAll(`${DOC_RUN_SQL} WHERE r."workspaceId" = ? AND r."id" = ?`, where.workspaceId, where.id)
+      : directAll(`${DOC_RUN_SQL} WHERE r."id" = ?`, where.id);
   if (!r) return null;
   const str = (v: unknown) => (v == null ? null : String(v));
   return {
@@ -202,6 +204,16 @@ async function loadDocument(where: DocumentWhere, withStepOutputs: boolean, viaP
 /** A run of the actor's workspace as the API documents it; NotFound for foreign or unknown ids. */
 export async function getRunDocument(actor: Actor, uuid: string, opts: { stepOutputs?: boolean } = {}): Promise<RunDoc> {
   const doc = await loadDocument({ workspaceId: actor.workspaceId, uuid }, opts.stepOutputs ?? false);
+  if (!doc) throw new NotFoundError("Run");
+  return doc;
+}
+
+/**
+ * A run of the actor's workspace by its integer id (the number the compatibility APIs
+ * that want integer ids use); NotFound for foreign or unknown ids.
+ */
+export async function getRunDocumentByNumber(actor: Actor, id: number, opts: { stepOutputs?: boolean } = {}): Promise<RunDoc> {
+  const doc = Number.isSafeInteger(id) ? await loadDocument({ workspaceId: actor.workspaceId, id }, opts.stepOutputs ?? false) : null;
   if (!doc) throw new NotFoundError("Run");
   return doc;
 }

@@ -60,9 +60,13 @@ export interface StartedRun {
 
 export async function startRun(actor: Actor, req: StartRunRequest): Promise<StartedRun> {
   assertCan(actor, "run");
+  // A key bound to one workflow runs only that one, at its label unless the request picks one.
+  const binding = actor.binding;
+  const label = req.label ?? (binding && req.version == null ? binding.label : null);
   const { workflow, version, definition } = req.resolved ?? await resolveVersion(actor, req.workflow, {
-    label: req.label, version: req.version,
+    label, version: req.version,
   });
+  if (binding && workflow.id !== binding.workflowId) throw new NotFoundError("Workflow");
   const given = normalizeInputShape(req.inputs);
   checkDeclaredTypes(definition.inputs, req.inputs);
   // Files given by URL are fetched and stored first; they are removed again if the request
@@ -89,7 +93,7 @@ export async function startRun(actor: Actor, req: StartRunRequest): Promise<Star
       workflowId: workflow.id,
       versionId: version.id,
       versionNumber: version.number,
-      label: req.label ?? null,
+      label: label ?? null,
       status,
       ...(slot && { leaseOwner: slot.owner, leaseExpiresAt: slot.leaseExpiresAt }),
       origin: req.origin,

@@ -1,0 +1,51 @@
+/**
+ * The HTTP server: Next.js inside a plain Node server, so that WebSocket upgrades the
+ * compatibility APIs answer (PromptLayer's Centrifugo endpoint, lib/compat/upgrades.ts)
+ * reach our handler; every other request and upgrade goes to Next.js. Started by
+ * scripts/start.ts (`npm start`, `npm run dev`) after migrations and the demo seed.
+ */
+import http from "node:http";
+import path from "node:path";
+
+const dev = process.argv.includes("--dev");
+// Next.js reads NODE_ENV when it loads; `next start` sets it the same way.
+(process.env as Record<string, string>).NODE_ENV = dev ? "development" : "production";
+
+const root = path.resolve(import.meta.dirname, "..");
+const port = Number(process.env.PORT || 3000);
+const hostname = process.env.HOST ?? "0.0.0.0";
+
+const { default: next } = await import("next");
+const app = next({ dev, dir: root, hostname, port });
+await app.prepare();
+const handleRequest = app.getRequestHandler();
+const handleUpgrade = app.getUpgradeHandler();
+const { handleCompatUpgrade } = await import("../lib/compat/upgrades");
+
+const server = http.createServer((req, res) => {
+  handleRequest(req, res).catch((err) => {
+    console.error("[server] request failed:", err);
+    if (!res.headersSent) res.writeHead(500).end();
+  });
+});
+server.on("upgrade", (req, socket, head) => {
+  if (handleCompatUpgrade(req, socket, head)) return;
+  handleUpgrade(req, socket, head).catch(() => socket.destroy());
+});
+// Node's defaults close idle keep-alive sockets after 5 s; load balancers usually wait longer.
+server.keepAliveTimeout = 65_000;
+server.listen(port, hostname, () => {
+  console.log(`flowdeck: ready on http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`);
+});
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    server.close();
+    server.closeAllConnections();
+    void app.close().finally(() => process.exit(0));
+    setTimeout(() => process.exit(0), 5_000).unref();
+  });
+}
