@@ -9,6 +9,12 @@ export const isFinalStatus = (s: string) => (FINAL_STATUSES as readonly string[]
 export const runOriginSchema = z.enum(["ui", "api", "rerun", "datalab", "unstructured", "promptlayer", "dify", "vellum"]);
 export type RunOrigin = z.infer<typeof runOriginSchema>;
 
+/** How the console names where a run came from. */
+export const ORIGIN_LABELS: Record<RunOrigin, string> = {
+  ui: "Console", api: "API", rerun: "Re-run", datalab: "Datalab API", unstructured: "Unstructured API",
+  promptlayer: "PromptLayer API", dify: "Dify API", vellum: "Vellum API",
+};
+
 /** One stored event as every transport sends it: the engine event plus seq and time. */
 export const runEventFrameSchema = z.object({
   seq: z.number().int().positive(),

@@ -1,28 +1,31 @@
 import Link from "next/link";
 import { requireActor } from "@/lib/auth/session";
 import { listRuns } from "@/lib/services/runs";
-import { runStatusSchema } from "@/lib/schemas/run";
+import { runOriginSchema, runStatusSchema } from "@/lib/schemas/run";
+import { OriginBadge } from "@/components/runs/origin-badge";
 import { StatusBadge } from "@/components/runs/status-badge";
 import { formatDuration, formatRelative } from "@/components/ui/format";
 
 export const metadata = { title: "Runs" };
 
-type Search = Promise<{ workflow?: string; status?: string; before?: string }>;
+type Search = Promise<{ workflow?: string; status?: string; origin?: string; before?: string }>;
 
 export default async function RunsPage({ params, searchParams }: { params: Promise<{ workspace: string }>; searchParams: Search }) {
   const { workspace } = await params;
   const search = await searchParams;
   const actor = await requireActor(workspace);
   const status = runStatusSchema.safeParse(search.status);
+  const origin = runOriginSchema.safeParse(search.origin);
   const { runs, nextCursor } = await listRuns(actor, {
     workflowId: search.workflow && /^\d+$/.test(search.workflow) ? Number(search.workflow) : undefined,
     status: status.success ? status.data : undefined,
+    origin: origin.success ? origin.data : undefined,
     before: search.before && /^\d+$/.test(search.before) ? Number(search.before) : undefined,
     limit: 25,
   });
   const query = (extra: Record<string, string | undefined>) => {
     const q = new URLSearchParams();
-    for (const [k, v] of Object.entries({ workflow: search.workflow, status: search.status, ...extra })) if (v) q.set(k, v);
+    for (const [k, v] of Object.entries({ workflow: search.workflow, status: search.status, origin: search.origin, ...extra })) if (v) q.set(k, v);
     const s = q.toString();
     return s ? `?${s}` : "";
   };
@@ -39,6 +42,12 @@ export default async function RunsPage({ params, searchParams }: { params: Promi
           ))}
         </nav>
       </div>
+      {origin.success && (
+        <p className="mb-3 text-sm text-slate-600 dark:text-slate-400">
+          Only runs from <OriginBadge origin={origin.data} />{" "}
+          <Link href={`/w/${workspace}/runs${query({ origin: undefined, before: undefined })}`} className="text-indigo-600 hover:underline">show all</Link>
+        </p>
+      )}
       {runs.length === 0 ? (
         <p className="rounded-lg border border-dashed border-slate-300 p-8 text-center text-slate-500">
           No runs yet. <Link href={`/w/${workspace}/workflows`} className="text-indigo-600 hover:underline">Run a workflow</Link>.
@@ -56,7 +65,7 @@ export default async function RunsPage({ params, searchParams }: { params: Promi
                   <td className="px-3 py-2"><Link href={`/w/${workspace}/runs/${r.uuid}`} className="font-medium hover:underline">{r.workflow.title}</Link>
                     {r.errorMessage && <div className="max-w-md truncate text-xs text-red-600" title={r.errorMessage}>{r.errorMessage}</div>}</td>
                   <td className="px-3 py-2 font-mono text-xs">v{r.versionNumber}{r.label ? ` · ${r.label}` : ""}</td>
-                  <td className="px-3 py-2 text-xs">{r.origin}</td>
+                  <td className="px-3 py-2"><Link href={`/w/${workspace}/runs${query({ origin: r.origin, before: undefined })}`} title="Only runs from here"><OriginBadge origin={r.origin} /></Link></td>
                   <td className="px-3 py-2 text-xs" title={r.createdAt.toISOString()}>{formatRelative(r.createdAt, now)}</td>
                   <td className="px-3 py-2 text-right font-mono text-xs">{formatDuration(r.elapsedMs)}</td>
                 </tr>

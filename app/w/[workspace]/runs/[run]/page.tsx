@@ -4,6 +4,7 @@ import { getRunDetail } from "@/lib/services/runs";
 import { loadRunPageData } from "@/lib/services/run-page";
 import { NotFoundError } from "@/lib/services/errors";
 import { can } from "@/lib/services/permissions";
+import { OriginBadge } from "@/components/runs/origin-badge";
 import { RunView } from "@/components/runs/run-view";
 import { ShareButton } from "@/components/runs/share-button";
 import { applyRunEvents, initialRunViewState } from "@/components/runs/run-view-state";
@@ -33,7 +34,7 @@ export default async function RunPage({ params }: { params: Promise<{ workspace:
             <span className="ml-2 text-base font-normal text-slate-500">v{run.versionNumber}</span>
             {run.label && <span className="ml-2 rounded bg-indigo-50 px-1.5 py-0.5 text-xs font-normal text-indigo-700 dark:bg-indigo-950 dark:text-indigo-300">{run.label}</span>}
           </h1>
-          <p className="font-mono text-xs text-slate-400" title={run.createdAt.toISOString()}>run {run.uuid} · {run.origin} · started {run.createdAt.toISOString().replace("T", " ").slice(0, 19)} UTC</p>
+          <p className="font-mono text-xs text-slate-400" title={run.createdAt.toISOString()}>run {run.uuid} · <OriginBadge origin={run.origin} /> · started {run.createdAt.toISOString().replace("T", " ").slice(0, 19)} UTC</p>
         </div>
         {can(actor.role, "run") && <ShareButton workspace={workspace} runId={run.uuid} />}
       </div>
