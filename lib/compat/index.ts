@@ -5,6 +5,8 @@
  * onto the product's shapes — no product logic lives in the engine or the services.
  */
 import type { CompatEndpoint } from "./kit/routes";
+import { difyEndpoints } from "./dify";
 
 export const compatEndpoints: CompatEndpoint[] = [
+  ...difyEndpoints,
 ];
