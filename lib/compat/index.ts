@@ -5,8 +5,10 @@
  * onto the product's shapes — no product logic lives in the engine or the services.
  */
 import type { CompatEndpoint } from "./kit/routes";
+import { datalabEndpoints } from "./datalab";
 import { difyEndpoints } from "./dify";
 
 export const compatEndpoints: CompatEndpoint[] = [
+  ...datalabEndpoints,
   ...difyEndpoints,
 ];
