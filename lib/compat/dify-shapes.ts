@@ -80,9 +80,10 @@ export interface DifyStreamEvent {
 }
 
 /**
- * Turns one run's stored event frames into Dify's stream events, in order. Log and progress
- * frames have no Dify counterpart and are dropped, and so are steps that never started
- * (skipped); a retried step is one node (started once, finished once).
+ * Turns one run's stored event frames into Dify's stream events, in order. run_started, log
+ * and progress frames have no Dify counterpart and are dropped (workflow_started comes from
+ * `started()`), and so are steps that never started (skipped); a retried step is one node
+ * (started once, finished once).
  */
 export class DifyEventMapper {
   private readonly nodes = new Map<string, { id: string; index: number; createdAt: number }>();
@@ -97,15 +98,18 @@ export class DifyEventMapper {
     return { event, task_id: this.run.uuid, workflow_run_id: this.run.uuid, data };
   }
 
+  /** The first event, sent as soon as the run is accepted (even while it waits in the queue). */
+  started(): DifyStreamEvent {
+    return this.event("workflow_started", {
+      id: this.run.uuid, workflow_id: this.run.workflowUuid, inputs: this.run.inputs, created_at: unixSeconds(this.run.createdAt),
+    });
+  }
+
   map(frame: RunEventFrame): DifyStreamEvent | null {
     const d = frame.data as Record<string, unknown>;
     const at = unixSeconds(frame.at);
     const stepId = String(d.step_id ?? "");
     switch (frame.type) {
-      case "run_started":
-        return this.event("workflow_started", {
-          id: this.run.uuid, workflow_id: this.run.workflowUuid, inputs: this.run.inputs, created_at: unixSeconds(this.run.createdAt),
-        });
       case "step_started": {
         if (this.nodes.has(stepId)) return null; // a retry of a node already started
         const node = { id: nodeExecutionId(this.run.uuid, stepId), index: this.nodes.size + 1, createdAt: at };

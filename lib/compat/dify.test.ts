@@ -148,7 +148,11 @@ afterAll(async () => {
 });
 
 const baseUrl = () => `${server.url}/v1`;
-const client = (key: string) => new CompletionClient(key, baseUrl());
+/** index.d.ts of dify-client 2.3.2 leaves out runWorkflow, which index.js has. */
+type WorkflowRunner = CompletionClient & {
+  runWorkflow(inputs: Record<string, unknown>, user: string, stream?: boolean): Promise<{ status: number; data: any; headers: Record<string, unknown> }>;
+};
+const client = (key: string) => new CompletionClient(key, baseUrl()) as WorkflowRunner;
 
 /** An axios failure's status and Dify error body (checked against the schema). */
 async function failure(promise: Promise<unknown>) {
@@ -212,7 +216,7 @@ describe("Dify workflow runs through the official client", () => {
     const [started, helloStart, helloEnd] = events;
     expect(started.data).toMatchObject({ id: runId, inputs: { name: "Bo" } });
     expect(helloStart.data).toMatchObject({ node_type: "template", title: "Say hello", index: 1 });
-    expect(helloEnd.data).toMatchObject({ id: helloStart.data.id, status: "succeeded", outputs: { output: "Hello, Bo!" }, index: 1 });
+    expect(helloEnd.data).toMatchObject({ id: (helloStart.data as { id: string }).id, status: "succeeded", outputs: { output: "Hello, Bo!" }, index: 1 });
     const finished = events.at(-1)!;
     expect(finished.data).toMatchObject({ id: runId, status: "succeeded", outputs: { greeting: "Hello, Bo!" }, total_steps: 2, error: null });
     expect((await storedRun(runId)).origin).toBe("dify");
@@ -292,16 +296,37 @@ describe("Dify workflow runs through the official client", () => {
       expect(stopped).toEqual({ result: "success" });
       expect(pings).toBeGreaterThanOrEqual(2);
       expect(events.map((e) => e.event)).toEqual(["workflow_started", "node_started", "node_finished", "workflow_finished"]);
-      expect(events[2].data.status).toBe("stopped");
+      expect(events[2].data).toMatchObject({ node_id: "wait", status: "stopped" });
       const finished = events[3];
       expect(finished.data).toMatchObject({ status: "stopped" });
-      expect(finished.data.elapsed_time).toBeLessThan(4);
+      expect((finished.data as { elapsed_time: number }).elapsed_time).toBeLessThan(4);
       const detail = detailSchema.parse((await c.sendRequest("GET", `/workflows/run/${finished.workflow_run_id}`)).data);
       expect(detail.status).toBe("stopped");
       // Stopping a task that has ended is still a success.
       expect((await c.sendRequest("POST", `/workflows/tasks/${finished.task_id}/stop`, { user: USER })).data).toEqual({ result: "success" });
     } finally {
       delete process.env.FLOWDECK_DIFY_PING_MS;
+    }
+  });
+
+  it("blocking past the server's limit answers with the run still running (finished_at null), which can then be stopped", async () => {
+    process.env.FLOWDECK_BLOCKING_LIMIT_MS = "150";
+    try {
+      const c = client(keys.slow);
+      const res = await c.runWorkflow({}, USER);
+      const body = completionSchema.extend({ data: finishedData.extend({ finished_at: unix.nullable() }) }).parse(res.data);
+      expect(body.data).toMatchObject({ status: "running", outputs: null, finished_at: null });
+      await c.sendRequest("POST", `/workflows/tasks/${body.task_id}/stop`, { user: USER });
+      let detail = detailSchema.parse((await c.sendRequest("GET", `/workflows/run/${body.workflow_run_id}`)).data);
+      for (let i = 0; detail.status === "running" && i < 100; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        detail = detailSchema.parse((await c.sendRequest("GET", `/workflows/run/${body.workflow_run_id}`)).data);
+      }
+      expect(detail).toMatchObject({ status: "stopped", outputs: {} });
+      expect(detail.error).toMatch(/cancel/i);
+      expect(detail.finished_at).not.toBeNull();
+    } finally {
+      delete process.env.FLOWDECK_BLOCKING_LIMIT_MS;
     }
   });
 });

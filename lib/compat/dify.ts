@@ -141,6 +141,7 @@ function streamRun(req: Request, actor: Actor, runId: number, doc: RunDoc, defin
   return textStreamResponse(
     req,
     async function* (signal) {
+      yield sseData(mapper.started());
       for await (const frame of followRunEvents(runId, { signal })) {
         const event = mapper.map(frame);
         if (event) yield sseData(event);
