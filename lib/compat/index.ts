@@ -6,9 +6,11 @@
  */
 import type { CompatEndpoint } from "./kit/routes";
 import { datalabEndpoints } from "./datalab";
+import { unstructuredEndpoints } from "./unstructured";
 import { difyEndpoints } from "./dify";
 
 export const compatEndpoints: CompatEndpoint[] = [
   ...datalabEndpoints,
+  ...unstructuredEndpoints,
   ...difyEndpoints,
 ];
