@@ -5,11 +5,13 @@
  * onto the product's shapes — no product logic lives in the engine or the services.
  */
 import type { CompatEndpoint } from "./kit/routes";
+import { vellumEndpoints } from "./vellum";
 import { datalabEndpoints } from "./datalab";
 import { unstructuredEndpoints } from "./unstructured";
 import { difyEndpoints } from "./dify";
 
 export const compatEndpoints: CompatEndpoint[] = [
+  ...vellumEndpoints,
   ...datalabEndpoints,
   ...unstructuredEndpoints,
   ...difyEndpoints,

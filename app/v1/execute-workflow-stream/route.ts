@@ -1,0 +1,4 @@
+import { vellum } from "@/lib/compat/vellum";
+
+export const dynamic = "force-dynamic";
+export const POST = vellum.executeStream;
