@@ -181,6 +181,12 @@ beforeAll(async () => {
         outputs: { text: "{{ steps.read.output.text }}", name: "{{ inputs.document.name }}" },
       },
     },
+    slow: {
+      definition: {
+        steps: [{ id: "wait", kind: "delay", config: { ms: 600 } }, { id: "done", kind: "template", needs: ["wait"], config: { template: "done" } }],
+        outputs: { result: "{{ steps.done.output }}" },
+      },
+    },
     ask: {
       definition: {
         inputs: [{ name: "question", type: "text" }],
@@ -298,6 +304,22 @@ describe("execute-workflow", () => {
     expect(clash).toBeInstanceOf(Vellum.BadRequestError);
     expect(errorResponse.parse(clash.body).detail).toMatch(/external_id/);
     expect(await db.run.count()).toBe(runs);
+  });
+
+  it("past the server's blocking limit answers 409 with the execution id to poll (not a 5xx the client would retry)", async () => {
+    process.env.FLOWDECK_BLOCKING_LIMIT_MS = "100";
+    try {
+      const runs = await db.run.count();
+      const err = await thrown(client.executeWorkflow({ workflowDeploymentName: "slow", inputs: [] }));
+      expect(err.statusCode).toBe(409);
+      const body = errorResponse.extend({ execution_id: z.string() }).parse(err.body);
+      expect(body.detail).toMatch(/still running/);
+      expect(await db.run.count()).toBe(runs + 1); // one request, one run: no retries
+      const { status } = await pollStatus(client, body.execution_id);
+      expect(status.outputs).toEqual({ result: "done" });
+    } finally {
+      delete process.env.FLOWDECK_BLOCKING_LIMIT_MS;
+    }
   });
 });
 
@@ -470,6 +492,14 @@ describe("errors", () => {
     const viaClient = await thrown(client.executeWorkflow({ workflowDeploymentName: "greet", inputs: [{ name: "name", type: "NUMBER", value: 1 }] }));
     expect(viaClient).toBeInstanceOf(Vellum.BadRequestError);
     expect(await counts()).toEqual(before);
+  });
+
+  it("a key bound to one workflow runs it (at its label) without naming it, and nothing else", async () => {
+    const bound = clientFor((await createApiKey(a, { name: "bound", role: "member", workflow: "greet", label: "production" })).key);
+    const r = await bound.executeWorkflow({ inputs: [{ name: "name", type: "STRING", value: "Ivy" }] });
+    expect(r.data.state === "FULFILLED" && r.data.outputs[0].value).toBe("Hello, Ivy!");
+    expect(await thrown(bound.executeWorkflow({ workflowDeploymentName: "kinds", inputs: [{ name: "who", type: "STRING", value: "x" }] })))
+      .toBeInstanceOf(Vellum.NotFoundError);
   });
 
   it("another workspace's deployments and executions are 404s", async () => {

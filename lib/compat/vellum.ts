@@ -7,10 +7,9 @@
  */
 import { z } from "zod";
 import { textStreamResponse } from "../api/event-stream";
-import { requestHash, waitForRunEnd } from "../api/run-response";
+import { blockingLimitMs, requestHash, waitForRunEnd } from "../api/run-response";
 import type { InputSpec, InputType } from "../engine";
 import { followRunEvents } from "../events/follow-run-events";
-import { MAX_WAIT_LIMIT_MS } from "../schemas/api-runs";
 import type { Actor } from "../schemas/workspace";
 import { NotFoundError, ValidationError, type ErrorDetail } from "../services/errors";
 import { getRunDocument } from "../services/run-documents";
@@ -265,11 +264,13 @@ async function startExecution(actor: Actor, body: ExecuteBody) {
 const execute = compatRoute(vellumProduct, async ({ req, actor }) => {
   const body = await readJsonBody(req, executeBodySchema, { maxBytes: MAX_BODY_BYTES });
   const { run } = await startExecution(actor, body);
-  // Vellum's call has no "accepted, still running" answer: wait as long as the server allows.
-  if (!(await waitForRunEnd(run.id, MAX_WAIT_LIMIT_MS, req.signal))) {
-    // Not 5xx: the client would retry and start the workflow again.
+  // Vellum's call has no "accepted, still running" answer: wait up to the server's blocking
+  // limit, then say where to poll — with a 4xx, since the client retries 5xx by sending the
+  // request (and so starting the workflow) again.
+  const limit = blockingLimitMs();
+  if (!(await waitForRunEnd(run.id, limit, req.signal))) {
     return Response.json({
-      detail: `Execution ${run.uuid} is still running after ${MAX_WAIT_LIMIT_MS / 1000} s: poll GET /v1/workflows/executions/${run.uuid}/status`,
+      detail: `Execution ${run.uuid} is still running after ${limit / 1000} s: poll GET /v1/workflows/executions/${run.uuid}/status`,
       code: "still_running", execution_id: run.uuid,
     }, { status: 409 });
   }
