@@ -15,6 +15,7 @@ import { startTestServer, type TestServer } from "../net/test-server";
 import type { Actor } from "../schemas/workspace";
 import { createApiKey } from "../services/api-keys";
 import { getRunDocument } from "../services/run-documents";
+import { seedDemo } from "../services/demo-seed";
 import { setSecret } from "../services/secrets";
 import { createWorkflow, publishVersion } from "../services/workflows";
 import { createWorkspace } from "../services/workspaces";
@@ -119,6 +120,9 @@ beforeAll(async () => {
     if (req.url === "/notes.txt") {
       res.writeHead(200, { "content-type": "text/plain" });
       res.end("words fetched from a URL");
+    } else if (req.url === "/cities.csv") {
+      res.writeHead(200, { "content-type": "text/csv" });
+      res.end("city,people\nLisbon,545000\nPorto,232000\n");
     } else {
       res.writeHead(404);
       res.end();
@@ -517,4 +521,68 @@ describe("errors", () => {
     expect(theirs.data.state === "FULFILLED" && theirs.data.outputs[0].value).toBe("Psst, Hal!");
     await pollStatus(client, mine.executionId);
   });
+});
+
+describe("the demo workspace, as e2e/compat-vellum.spec.ts drives it", () => {
+  let demo: VellumClient;
+  beforeAll(async () => {
+    process.env.FLOWDECK_DEMO_API_KEY = "fd_vellum_test_demo_key_0123456789";
+    try {
+      await seedDemo();
+    } finally {
+      delete process.env.FLOWDECK_DEMO_API_KEY;
+    }
+    demo = clientFor("fd_vellum_test_demo_key_0123456789");
+  });
+
+  const outputsOf = (data: Vellum.ExecuteWorkflowWorkflowResultEvent): Record<string, unknown[]> =>
+    data.state === "FULFILLED" ? Object.fromEntries(data.outputs.map((o) => [o.name, [o.type, o.value]])) : { rejected: [data.error] };
+
+  it("greet by tag: typed outputs; staging takes punctuation", async () => {
+    const result = await demo.executeWorkflow({ workflowDeploymentName: "greet", releaseTag: "production", inputs: [{ name: "name", type: "STRING", value: "Ada" }] });
+    expect(outputsOf(result.data)).toEqual({ greeting: ["STRING", "HELLO, ADA!"], length: ["NUMBER", 11] });
+    const staging = await demo.executeWorkflow({
+      workflowDeploymentName: "greet", releaseTag: "staging",
+      inputs: [{ name: "name", type: "STRING", value: "Bo" }, { name: "punctuation", type: "STRING", value: "?" }],
+    });
+    expect(outputsOf(staging.data).greeting).toEqual(["STRING", "HELLO, BO?"]);
+  });
+
+  it("greet streamed with NODE events: one INITIATED/FULFILLED pair per step, in order", async () => {
+    const stream = await demo.executeWorkflowStream({
+      workflowDeploymentName: "greet", releaseTag: "production", eventTypes: ["NODE", "WORKFLOW"],
+      inputs: [{ name: "name", type: "STRING", value: "Cy" }],
+    });
+    const events: Vellum.WorkflowStreamEvent[] = [];
+    for await (const event of stream) events.push(event);
+    expect(events.map((e) =>
+      e.type === "NODE" ? `NODE ${e.data.nodeId} ${e.data.state}` : `WORKFLOW ${e.data.state}${e.data.output ? ` ${e.data.output.name}` : ""}`)).toEqual([
+      "WORKFLOW INITIATED",
+      "NODE greet INITIATED", "NODE greet FULFILLED",
+      "NODE shout INITIATED", "NODE shout FULFILLED",
+      "NODE result INITIATED", "NODE result FULFILLED",
+      "WORKFLOW STREAMING greeting", "WORKFLOW STREAMING length",
+      "WORKFLOW FULFILLED",
+    ]);
+    const end = events.at(-1)!;
+    expect(end.type === "WORKFLOW" && end.data.outputs?.map((o) => o.value)).toEqual(["HELLO, CY!", 10]);
+  });
+
+  it("document-stats from a DOCUMENT src URL", async () => {
+    const result = await demo.executeWorkflow({
+      workflowDeploymentName: "document-stats", inputs: [{ name: "document", type: "DOCUMENT", value: { src: `${files.origin}/cities.csv` } }],
+    });
+    const outputs = outputsOf(result.data);
+    expect(outputs.stats).toEqual(["JSON", expect.objectContaining({ format: "csv", rows: 2 })]);
+    expect(outputs.report[0]).toBe("STRING");
+    expect(String(outputs.report[1])).toContain("cities.csv");
+  });
+
+  it("release-pipeline async: not final at first, then FULFILLED with the notes", async () => {
+    const { executionId } = await demo.executeWorkflowAsync({ workflowDeploymentName: "release-pipeline", inputs: [{ name: "release", type: "STRING", value: "v9" }] });
+    const { status, seen } = await pollStatus(demo, executionId, 20_000);
+    expect(seen[0]).toMatch(/^(INITIATED|STREAMING)$/);
+    expect(String(status.outputs?.notes)).toContain("# v9");
+    expect(status.executionDetailUrl).toBe(`/w/demo/runs/${executionId}`);
+  }, 30_000);
 });
