@@ -9,12 +9,16 @@ export async function createWorkspace(ownerUserId: string, input: { slug: string
   if (!/^[a-z0-9][a-z0-9-]{1,39}$/.test(input.slug)) {
     throw new ValidationError([{ loc: ["body", "slug"], msg: "Use 2–40 lower-case letters, digits and '-'", type: "value_error" }]);
   }
+  const name = input.name.trim();
+  if (!name || name.length > 80) {
+    throw new ValidationError([{ loc: ["body", "name"], msg: "Give the workspace a name (at most 80 characters)", type: "value_error" }]);
+  }
   if (await db.workspace.findUnique({ where: { slug: input.slug } })) {
     throw new ConflictError(`The workspace address '${input.slug}' is taken`);
   }
   const workspace = await db.workspace.create({
     data: {
-      slug: input.slug, name: input.name, signingSecret: encryptSecret(randomToken(32)),
+      slug: input.slug, name, signingSecret: encryptSecret(randomToken(32)),
       memberships: { create: { userId: ownerUserId, role: "owner" } },
     },
   });
