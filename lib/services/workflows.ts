@@ -211,6 +211,8 @@ export interface CreateWorkflowInput {
   description?: string;
   definition: unknown;
   labels?: string[];
+  /** The first version's message. */
+  message?: string;
 }
 
 /** Creates a workflow with its first version (v1), optionally pointing labels at it. */
@@ -236,7 +238,7 @@ export async function createWorkflow(actor: Actor, input: CreateWorkflowInput) {
     const version = await tx.workflowVersion.create({
       data: {
         workspaceId: actor.workspaceId, workflowId: workflow.id, number: 1,
-        definition: JSON.stringify(definition), createdById: actor.userId, message: "Initial version",
+        definition: JSON.stringify(definition), createdById: actor.userId, message: input.message?.trim() || "Initial version",
       },
     });
     for (const label of new Set(input.labels ?? [])) await moveLabel(tx, actor, workflow.id, label, version);
@@ -297,7 +299,10 @@ async function moveLabel(tx: Tx, actor: Actor, workflowId: number, label: string
   if (current) await tx.label.update({ where: { id: current.id }, data: { versionId: version.id } });
   else await tx.label.create({ data: { ...where, name: label, versionId: version.id } });
   await tx.labelMove.create({
-    data: { ...where, label, fromVersionNumber: current?.version.number ?? null, toVersionNumber: version.number, movedById: actor.userId },
+    data: {
+      ...where, label, fromVersionNumber: current?.version.number ?? null, toVersionNumber: version.number,
+      movedById: actor.userId, movedByApiKeyId: actor.apiKeyId,
+    },
   });
 }
 

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "LabelMove" ADD COLUMN "movedByApiKeyId" INTEGER;
