@@ -6,6 +6,7 @@ export default async function Home() {
   const userId = await getSessionUserId();
   if (!userId) redirect("/login");
   const [first] = await listWorkspacesForUser(userId);
-  if (!first) redirect("/login?error=no-workspace");
+  // Someone who left (or was removed from) every workspace starts a new one.
+  if (!first) redirect("/workspaces/new");
   redirect(`/w/${first.slug}/workflows`);
 }

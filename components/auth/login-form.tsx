@@ -3,10 +3,11 @@ import { useActionState } from "react";
 import { signInAction } from "@/lib/actions/auth";
 import { Button } from "@/components/ui/button";
 
-export function LoginForm({ demo }: { demo: boolean }) {
+export function LoginForm({ demo, callbackUrl }: { demo: boolean; callbackUrl?: string | null }) {
   const [error, action, pending] = useActionState(signInAction, null);
   return (
     <form action={action} className="space-y-4">
+      {callbackUrl && <input type="hidden" name="callbackUrl" value={callbackUrl} />}
       <label className="block text-sm font-medium">
         Email
         <input name="email" type="email" autoComplete="email" required defaultValue={demo ? "demo@flowdeck.local" : ""}

@@ -1,12 +1,23 @@
 "use client";
+/** The header's workspace picker: every workspace the user belongs to, and "New workspace…". */
 import { useRouter } from "next/navigation";
 
-export function WorkspaceSwitcher({ current, workspaces }: { current: string; workspaces: { slug: string; name: string }[] }) {
+const NEW = "__new__";
+
+export function WorkspaceSwitcher({ current, workspaces }: {
+  current: string;
+  workspaces: { slug: string; name: string; role?: string }[];
+}) {
   const router = useRouter();
   return (
-    <select aria-label="Workspace" value={current} onChange={(e) => router.push(`/w/${e.target.value}/workflows`)}
-      className="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900">
-      {workspaces.map((w) => <option key={w.slug} value={w.slug}>{w.name}</option>)}
+    <select aria-label="Workspace" value={current}
+      onChange={(e) => router.push(e.target.value === NEW ? "/workspaces/new" : `/w/${e.target.value}/workflows`)}
+      className="max-w-56 rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900">
+      {workspaces.map((w) => (
+        <option key={w.slug} value={w.slug} title={w.role ? `${w.name} · ${w.role}` : w.name}>{w.name}</option>
+      ))}
+      <option disabled>──────────</option>
+      <option value={NEW}>+ New workspace…</option>
     </select>
   );
 }

@@ -160,6 +160,8 @@ describe("accepting", () => {
     expect(row.usedAt).toBeInstanceOf(Date);
     expect((await listInvitations(actors.admin)).find((i) => i.id === created.id)).toMatchObject({ state: "used", usedBy: joiner.email });
     expect((await previewInvitation(created.token, joiner.id)).currentRole).toBe("viewer");
+    // Opening it again (a double click) just says they are in.
+    expect(await acceptInvitation(joiner.id, created.token)).toMatchObject({ role: "viewer", alreadyMember: true });
 
     // Single use: a second person is refused, and gets no membership.
     const late = await newUser();

@@ -185,6 +185,9 @@ export interface AcceptedInvitation {
  */
 export async function acceptInvitation(userId: string, token: string): Promise<AcceptedInvitation> {
   const invitation = await findByToken(token);
+  // A member opening the link again (a double click, say) is told so; their role stays.
+  const existing = await db.membership.findFirst({ where: { workspaceId: invitation.workspaceId, userId }, select: { role: true } });
+  if (existing) return { workspace: invitation.workspace, role: toRole(existing.role), alreadyMember: true };
   const state = invitationState(invitation);
   if (state !== "pending") throw new InvitationUnavailableError(state);
   const user = await db.user.findUnique({ where: { id: userId }, select: { email: true } });
@@ -192,8 +195,6 @@ export async function acceptInvitation(userId: string, token: string): Promise<A
   if (invitation.email && invitation.email !== user.email.toLowerCase()) {
     throw new ForbiddenError(`This invitation is for ${invitation.email}; you are signed in as ${user.email}`);
   }
-  const existing = await db.membership.findFirst({ where: { workspaceId: invitation.workspaceId, userId }, select: { role: true } });
-  if (existing) return { workspace: invitation.workspace, role: toRole(existing.role), alreadyMember: true };
 
   const role = toRole(invitation.role);
   try {
