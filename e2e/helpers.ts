@@ -22,13 +22,17 @@ export function countRows(table: "Run" | "RunEvent" | "File" | "ShareLink"): num
   }
 }
 
-/** Changes the demo user's role in the e2e server's database (the server reads it per request). */
+/**
+ * Changes the demo user's role in the demo workspace, in the e2e server's database (the server
+ * reads it per request). Only there: e2e/teams.spec.ts gives the demo user other workspaces too.
+ */
 export function setDemoRole(role: "owner" | "admin" | "member" | "viewer") {
   const db = new Database(path.resolve("data/e2e/flowdeck.db"), { fileMustExist: true, timeout: 5_000 });
   try {
     const changed = db
-      .prepare(`UPDATE "Membership" SET role = ? WHERE userId = (SELECT id FROM "User" WHERE email = ?)`)
-      .run(role, DEMO.email).changes;
+      .prepare(`UPDATE "Membership" SET role = ? WHERE userId = (SELECT id FROM "User" WHERE email = ?)
+        AND workspaceId = (SELECT id FROM "Workspace" WHERE slug = ?)`)
+      .run(role, DEMO.email, DEMO.workspace).changes;
     expect(changed).toBe(1);
   } finally {
     db.close();
