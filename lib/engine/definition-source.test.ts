@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { validateDefinition } from "./definition";
-import { checkDefinitionText, compactDefinition, definitionToText, lineLocator } from "./definition-source";
+import { checkDefinitionText, compactDefinition, definitionToText, lineLocator, splitWorkflowFile } from "./definition-source";
 
 const GOOD = `inputs:
   - name: who
@@ -106,5 +106,29 @@ describe("definitionToText", () => {
     const yaml = definitionToText(stored, "yaml");
     expect(yaml).toContain("template: |-\n        line one\n        line two");
     expect(yaml.split("\n").find((l) => l.includes("a long line"))).toContain("no folding at all");
+  });
+});
+
+describe("splitWorkflowFile", () => {
+  it("takes name, title and description off a workflow file with the definition at the top level", () => {
+    const file = `name: hello-file\ntitle: Hello file\nlabels: [production]\n${GOOD}`;
+    const { meta, definitionText } = splitWorkflowFile(file);
+    expect(meta).toEqual({ name: "hello-file", title: "Hello file" });
+    expect(definitionText).not.toContain("hello-file");
+    expect(definitionText).not.toContain("labels");
+    const check = checkDefinitionText(definitionText);
+    expect(check.ok).toBe(true);
+  });
+
+  it("reads a definition nested under `definition`, keeping JSON as JSON", () => {
+    const file = JSON.stringify({ name: "n", description: "d", definition: { steps: [{ id: "a", kind: "template", config: { template: "x" } }] } });
+    const { meta, definitionText } = splitWorkflowFile(file);
+    expect(meta).toEqual({ name: "n", description: "d" });
+    expect(JSON.parse(definitionText)).toEqual({ steps: [{ id: "a", kind: "template", config: { template: "x" } }] });
+  });
+
+  it("returns a bare definition, and text that does not parse, unchanged", () => {
+    expect(splitWorkflowFile(GOOD)).toEqual({ meta: {}, definitionText: GOOD });
+    expect(splitWorkflowFile("steps: [")).toEqual({ meta: {}, definitionText: "steps: [" });
   });
 });

@@ -5,7 +5,7 @@
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, stringify } from "yaml";
 import { DEFAULT_RETRY_BACKOFF_MS, DEFAULT_TIMEOUT_MS, type DefinitionError, type WorkflowDefinition } from "./definition";
-import { importDefinition } from "./definition-import";
+import { importDefinition, parseDefinitionText } from "./definition-import";
 
 /** A definition problem with the 1-based line it is on, when that can be told. */
 export interface LocatedDefinitionError extends DefinitionError {
@@ -94,14 +94,48 @@ export function compactDefinition(definition: WorkflowDefinition): Record<string
 
 export type DefinitionFormat = "yaml" | "json";
 
+/** lineWidth 0: never fold long lines (templates and expressions stay on one line each). */
+const YAML_OPTIONS = { lineWidth: 0, blockQuote: "literal", indent: 2 } as const;
+
 /** The canonical text of a definition: compact, in a fixed key order, YAML or JSON. */
 export function definitionToText(definition: WorkflowDefinition, format: DefinitionFormat = "yaml"): string {
   const compact = compactDefinition(definition);
   if (format === "json") return JSON.stringify(compact, null, 2) + "\n";
-  // lineWidth 0: never fold long lines (templates and expressions stay on one line each).
-  return stringify(compact, { lineWidth: 0, blockQuote: "literal", indent: 2 });
+  return stringify(compact, YAML_OPTIONS);
 }
 
 function dropUndefined(value: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
+}
+
+/** What a workflow file may carry besides its definition. */
+export interface WorkflowFileMeta {
+  name?: string;
+  title?: string;
+  description?: string;
+}
+
+const META_KEYS = ["name", "title", "description"] as const;
+
+/**
+ * Splits an imported document into a workflow's name, title and description and the text of
+ * its definition. A workflow file carries those next to the definition (at the top level or
+ * under `definition`); a bare definition comes back unchanged. Text that does not parse is
+ * returned as it is, for the checker to report.
+ */
+export function splitWorkflowFile(text: string): { meta: WorkflowFileMeta; definitionText: string } {
+  const parsed = parseDefinitionText(text);
+  const value = parsed.ok ? parsed.value : null;
+  if (!value || typeof value !== "object" || Array.isArray(value)) return { meta: {}, definitionText: text };
+  const record = value as Record<string, unknown>;
+  const meta: WorkflowFileMeta = {};
+  for (const key of META_KEYS) if (typeof record[key] === "string") meta[key] = record[key] as string;
+  const nested = record.definition && typeof record.definition === "object" && !Array.isArray(record.definition);
+  if (!nested && Object.keys(meta).length === 0) return { meta, definitionText: text };
+  const definition = nested
+    ? record.definition
+    : Object.fromEntries(Object.entries(record).filter(([k]) => !(META_KEYS as readonly string[]).includes(k) && k !== "labels"));
+  const json = text.trimStart().startsWith("{");
+  const definitionText = json ? JSON.stringify(definition, null, 2) + "\n" : stringify(definition, YAML_OPTIONS);
+  return { meta, definitionText };
 }

@@ -1,17 +1,36 @@
 import Link from "next/link";
 import { requireActor } from "@/lib/auth/session";
+import { can } from "@/lib/services/permissions";
 import { listWorkflows } from "@/lib/services/workflows";
 
 export const metadata = { title: "Workflows" };
 
 export default async function WorkflowsPage({ params }: { params: Promise<{ workspace: string }> }) {
   const { workspace } = await params;
-  const workflows = await listWorkflows(await requireActor(workspace));
+  const actor = await requireActor(workspace);
+  const workflows = await listWorkflows(actor);
+  const canEdit = can(actor.role, "edit");
   return (
     <div>
-      <h1 className="mb-4 text-xl font-semibold">Workflows</h1>
+      <div className="mb-4 flex flex-wrap items-center justify-between gap-3">
+        <h1 className="text-xl font-semibold">Workflows</h1>
+        {canEdit && (
+          <div className="flex gap-2">
+            <Link href={`/w/${workspace}/workflows/new?import=1`} data-testid="import-workflow"
+              className="rounded-md border border-slate-300 bg-white px-3.5 py-2 text-sm font-medium shadow-sm hover:bg-slate-50 dark:border-slate-700 dark:bg-slate-900 dark:hover:bg-slate-800">
+              Import
+            </Link>
+            <Link href={`/w/${workspace}/workflows/new`} data-testid="new-workflow"
+              className="rounded-md bg-indigo-600 px-3.5 py-2 text-sm font-medium text-white shadow-sm hover:bg-indigo-500">
+              New workflow
+            </Link>
+          </div>
+        )}
+      </div>
       {workflows.length === 0 ? (
-        <p className="rounded-lg border border-dashed border-slate-300 p-8 text-center text-slate-500">No workflows yet.</p>
+        <p className="rounded-lg border border-dashed border-slate-300 p-8 text-center text-slate-500">
+          No workflows yet.{canEdit && " Create one, or import a JSON or YAML definition."}
+        </p>
       ) : (
         <ul className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3">
           {workflows.map((w) => (

@@ -6,6 +6,7 @@ import { can } from "@/lib/services/permissions";
 import { Card } from "@/components/ui/card";
 import { RunForm } from "@/components/runs/run-form";
 import { VersionPicker } from "@/components/workflows/version-picker";
+import { WorkflowHeader, WorkflowNotFound } from "@/components/workflows/workflow-header";
 
 type Params = Promise<{ workspace: string; workflow: string }>;
 type Search = Promise<{ label?: string; version?: string }>;
@@ -23,27 +24,16 @@ export default async function WorkflowPage({ params, searchParams }: { params: P
     resolved = await resolveVersionOf(actor, overview.workflow, { label, version: versionNumber });
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;
-    return (
-      <div role="alert" data-testid="page-error" className="rounded-lg border border-amber-300 bg-amber-50 p-6 dark:border-amber-800 dark:bg-amber-950">
-        <h1 className="font-semibold">{err.message}</h1>
-        <p className="mt-1 text-sm">It may have been renamed, or it belongs to another workspace.</p>
-        <Link href={`/w/${workspace}/workflows`} className="mt-3 inline-block text-sm text-indigo-600 hover:underline">← All workflows</Link>
-      </div>
-    );
+    return <WorkflowNotFound workspace={workspace} message={err.message} />;
   }
   const { workflow, versions, labels } = overview;
   const selected = label ? `label:${label}` : versionNumber ? `version:${versionNumber}` : "latest";
 
   return (
     <div className="space-y-4">
-      <div className="flex flex-wrap items-end justify-between gap-3">
-        <div>
-          <Link href={`/w/${workspace}/workflows`} className="text-sm text-slate-500 hover:underline">Workflows</Link>
-          <h1 className="text-xl font-semibold">{workflow.title}</h1>
-          <p className="text-sm text-slate-500">{workflow.description}</p>
-        </div>
+      <WorkflowHeader workspace={workspace} workflow={workflow} active="run">
         <VersionPicker labels={labels} versions={versions} selected={selected} />
-      </div>
+      </WorkflowHeader>
       <div className="grid gap-4 lg:grid-cols-3">
         <Card title={<>Run v{resolved.version.number}{label && <span className="ml-2 rounded bg-indigo-50 px-1.5 py-0.5 text-xs text-indigo-700 dark:bg-indigo-950 dark:text-indigo-300">{label}</span>}</>} className="lg:col-span-2">
           <RunForm key={`${resolved.version.id}`} workspace={workspace} workflow={workflow.name} label={label}
