@@ -82,13 +82,12 @@ export function NewWorkflowForm({ workspace, importFirst, canEdit }: { workspace
       <div className="grid gap-4 md:grid-cols-2">
         <Field id="wf-name" label="Name" error={errors.name} hint="Used in URLs and the API: lower-case letters, digits, '-' and '_'.">
           <input id="wf-name" className={`${fieldClass} font-mono`} value={name} onChange={(e) => setName(e.target.value)}
-            onBlur={() => { if (!title && name) setTitle(name); }}
             placeholder="invoice-summary" autoComplete="off" spellCheck={false} maxLength={63} disabled={!canEdit} />
         </Field>
         <Field id="wf-title" label="Title" error={errors.title} hint="Shown in the console. Defaults to the name.">
           <input id="wf-title" className={fieldClass} value={title} onChange={(e) => setTitle(e.target.value)}
             onBlur={() => { if (!name && title) setName(suggestName(title)); }}
-            placeholder="Invoice summary" autoComplete="off" maxLength={200} disabled={!canEdit} />
+            placeholder={name || "Invoice summary"} autoComplete="off" maxLength={200} disabled={!canEdit} />
         </Field>
       </div>
       <Field id="wf-description" label="Description" error={errors.description}>
