@@ -9,6 +9,8 @@ export async function register() {
   const pool = getSandboxPool();
   const warm = { code: "return 1", inputs: "{}", steps: "{}", timeoutMs: 5000, memoryMb: 32 };
   void Promise.all(Array.from({ length: pool.size }, () => pool.run(warm))).catch(() => {});
+  // The compatibility APIs register their callback bodies (PromptLayer's) before any is sent.
+  await import("./lib/compat").catch((err) => console.error("[compat] could not load:", err));
   // Before the executor resumes runs, so the callbacks of resumed runs are not missed.
   const { startCallbackDispatcher } = await import("./lib/services/callbacks");
   await startCallbackDispatcher().catch((err) => console.error("[callbacks] could not start:", err));

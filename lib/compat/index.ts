@@ -9,10 +9,12 @@ import { vellumEndpoints } from "./vellum";
 import { datalabEndpoints } from "./datalab";
 import { unstructuredEndpoints } from "./unstructured";
 import { difyEndpoints } from "./dify";
+import { promptlayerEndpoints } from "./promptlayer";
 
 export const compatEndpoints: CompatEndpoint[] = [
   ...vellumEndpoints,
   ...datalabEndpoints,
   ...unstructuredEndpoints,
   ...difyEndpoints,
+  ...promptlayerEndpoints,
 ];

@@ -5,11 +5,12 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
+import { promptLayerUpgrade } from "./promptlayer-realtime";
 
 /** Returns true when it took the connection. */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
 
-const handlers: UpgradeHandler[] = [];
+const handlers: UpgradeHandler[] = [promptLayerUpgrade];
 
 export function handleCompatUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
   return handlers.some((h) => h(req, socket, head));

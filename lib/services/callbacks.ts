@@ -16,6 +16,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { db } from "../db/client";
 import { guardedFetch } from "../net/guarded-fetch";
 import { decryptSecret } from "../security/secret-box";
+import type { RunDoc } from "../schemas/api-runs";
 import type { Actor } from "../schemas/workspace";
 import { NotFoundError } from "./errors";
 import { assertCan } from "./permissions";
@@ -58,10 +59,21 @@ export async function getSigningSecret(actor: Actor): Promise<string> {
   return decryptSecret(ws.signingSecret);
 }
 
-const globalForCallbacks = globalThis as unknown as {
-  flowdeckCallbacks?: { expected: Set<number>; secrets: Map<number, string>; started: boolean };
-};
-const state = (globalForCallbacks.flowdeckCallbacks ??= { expected: new Set(), secrets: new Map(), started: false });
+/** The body of a run's callback, for runs of one origin (a compatibility API sends its own shape). */
+export type CallbackBodyFormatter = (run: { id: number; workspaceId: number }, doc: RunDoc) => unknown | Promise<unknown>;
+
+interface CallbackState {
+  expected: Set<number>; secrets: Map<number, string>; started: boolean; formatters?: Map<string, CallbackBodyFormatter>;
+}
+const globalForCallbacks = globalThis as unknown as { flowdeckCallbacks?: CallbackState };
+const state: CallbackState = (globalForCallbacks.flowdeckCallbacks ??= { expected: new Set(), secrets: new Map(), started: false });
+// On globalThis with the rest: the module that registers may be another bundle than the one delivering.
+const formatters = (state.formatters ??= new Map());
+
+/** Runs of `origin` get `format`'s body instead of `{event: "run.finished", run}`; still signed the same way. */
+export function registerCallbackBody(origin: string, format: CallbackBodyFormatter): void {
+  formatters.set(origin, format);
+}
 
 /** Notes that a run created in this process has a callback (so onRunEnded needs no query). */
 export function expectCallback(runId: number): void {
@@ -124,7 +136,8 @@ export async function deliver(deliveryId: number): Promise<void> {
   try {
     const doc = await getRunDocumentById(delivery.runId, { stepOutputs: true });
     if (!doc) throw new Error("The run no longer exists");
-    const body = JSON.stringify({ event: "run.finished", run: doc });
+    const format = formatters.get(doc.origin);
+    const body = JSON.stringify(format ? await format({ id: delivery.runId, workspaceId: delivery.workspaceId }, doc) : { event: "run.finished", run: doc });
     const res = await guardedFetch(delivery.url, {
       method: "POST",
       body,

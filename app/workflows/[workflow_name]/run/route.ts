@@ -1,0 +1,4 @@
+import { promptlayer } from "@/lib/compat/promptlayer";
+
+export const dynamic = "force-dynamic";
+export const POST = promptlayer.run;
