@@ -177,7 +177,9 @@ describe("tenancy", () => {
     const stored = await db.shareLink.findFirst({ where: { id: hidden.id } });
     expect(stored?.tokenHash).not.toContain(hidden.token);
     await expect(getSharedRun("x".repeat(32))).rejects.toBeInstanceOf(NotFoundError);
-    const expired = await createShareLink(a, run.uuid, { expiresAt: new Date(Date.now() - 1000) });
+    // The service refuses a past expiry, so let a live link's time run out in the database.
+    const expired = await createShareLink(a, run.uuid, { expiresAt: new Date(Date.now() + 60_000) });
+    await db.shareLink.update({ where: { id: expired.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
     await expect(getSharedRun(expired.token)).rejects.toBeInstanceOf(NotFoundError);
   });
 });

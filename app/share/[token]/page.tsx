@@ -1,35 +1,60 @@
-import { getSharedRun } from "@/lib/services/share-links";
-import { loadRunPageData } from "@/lib/services/run-page";
+/**
+ * The read-only page of one shared run, for anyone with the link (no sign-in). It shows the
+ * run's result — the steps' timeline and the final outputs — and the inputs only when the
+ * link includes them; a dead link is a plain 404 (./not-found.tsx).
+ */
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
+import { loadSharedRunPage } from "@/lib/services/share-links";
 import { NotFoundError } from "@/lib/services/errors";
 import { RunView } from "@/components/runs/run-view";
 import { applyRunEvents, initialRunViewState } from "@/components/runs/run-view-state";
+import { Until } from "@/components/share-links/link-times";
 
-export const metadata = { title: "Shared run", robots: { index: false } };
+export const dynamic = "force-dynamic";
+
+export const metadata: Metadata = {
+  title: "Shared run",
+  robots: { index: false, follow: false },
+  // The token is in this page's URL: keep it out of the Referer of links in the outputs.
+  referrer: "no-referrer",
+};
 
 export default async function SharedRunPage({ params }: { params: Promise<{ token: string }> }) {
   const { token } = await params;
   let shared;
   try {
-    shared = await getSharedRun(token);
+    shared = await loadSharedRunPage(token);
   } catch (err) {
-    if (!(err instanceof NotFoundError)) throw err;
-    return (
-      <main className="mx-auto max-w-xl px-4 py-16 text-center">
-        <h1 className="text-xl font-semibold">This link does not work</h1>
-        <p className="mt-2 text-slate-500">It may have expired or been revoked. Ask whoever shared it for a new one.</p>
-      </main>
-    );
+    if (err instanceof NotFoundError) notFound();
+    throw err;
   }
-  const { run } = shared;
-  const { stepSpecs, frames } = await loadRunPageData(run);
+  const { run, stepSpecs, frames, includeInputs, expiresAt } = shared;
   const initial = applyRunEvents(initialRunViewState(stepSpecs, run.status), frames);
+  const now = Date.now();
   return (
     <main className="mx-auto max-w-6xl px-4 py-6">
-      <div className="mb-4">
-        <p className="text-xs uppercase tracking-wide text-slate-400">Shared run · read-only · Flowdeck</p>
-        <h1 className="text-xl font-semibold" data-testid="shared-title">{run.workflow.title} <span className="text-base font-normal text-slate-500">v{run.versionNumber}</span></h1>
+      <div className="mb-4 flex flex-wrap items-end justify-between gap-3">
+        <div>
+          <p className="text-xs uppercase tracking-wide text-slate-400">Shared run · read-only · Flowdeck</p>
+          <h1 className="text-xl font-semibold" data-testid="shared-title">
+            {run.workflow.title} <span className="text-base font-normal text-slate-500">v{run.versionNumber}</span>
+          </h1>
+          <p className="text-xs text-slate-500" data-testid="shared-scope">
+            {includeInputs
+              ? "This link includes the run's inputs, logs and streamed text."
+              : "This link shows the result only: the steps' timeline and the final outputs. Inputs, step outputs and logs are not shared."}
+          </p>
+        </div>
+        {expiresAt && (
+          <p className="text-xs text-slate-500" data-testid="shared-expiry">
+            Link expires <Until iso={expiresAt.toISOString()} now={now} />
+          </p>
+        )}
       </div>
-      <RunView runId={run.uuid} streamUrl={`/api/share/${token}/events`} initial={initial} inputs={run.inputs} />
+      {/* The key names the view only; the run's id is not needed by the page. */}
+      <RunView runId={`share-${token.slice(0, 8)}`} streamUrl={`/api/share/${token}/events`} initial={initial}
+        inputs={includeInputs ? run.inputs : null} />
     </main>
   );
 }

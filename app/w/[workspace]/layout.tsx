@@ -23,6 +23,7 @@ export default async function WorkspaceLayout({ children, params }: { children: 
             <Link href={`/w/${workspace}/settings/secrets`} className="text-slate-600 hover:text-slate-900 dark:text-slate-300 dark:hover:text-white">Secrets</Link>
             <Link href={`/w/${workspace}/settings/api-keys`} className="text-slate-600 hover:text-slate-900 dark:text-slate-300 dark:hover:text-white">API keys</Link>
             <Link href={`/w/${workspace}/settings/members`} className="text-slate-600 hover:text-slate-900 dark:text-slate-300 dark:hover:text-white">Members</Link>
+            <Link href={`/w/${workspace}/settings/share-links`} className="text-slate-600 hover:text-slate-900 dark:text-slate-300 dark:hover:text-white">Share links</Link>
           </nav>
           <form action={signOutAction} className="ml-auto">
             <button className="text-sm text-slate-500 hover:text-slate-800 dark:hover:text-white">Sign out</button>
