@@ -29,6 +29,8 @@ test("sign in, run greet at production, watch it, share it signed out", async ({
   await expect(page.getByTestId("run-logs")).toContainText("shouting 11 characters");
   await page.screenshot({ path: screenshotPath("run-page"), fullPage: true });
 
+  // The Share button opens the share panel (options, the run's links); create with the defaults.
+  await page.getByTestId("share-open").click();
   await page.getByRole("button", { name: "Create share link" }).click();
   const shareUrl = await page.getByTestId("share-url").inputValue();
   expect(shareUrl).toMatch(/\/share\/[A-Za-z0-9_-]{32,}$/);

@@ -259,6 +259,28 @@ describe("what a shared viewer gets", () => {
     expect(page.frames.filter((f) => f.type === "step_finished").some((f) => "output" in f.data)).toBe(false);
   });
 
+  it("a share page reaches the end of a long log, even past what it renders", async () => {
+    const run = await finishedEchoRun();
+    const { id: runId } = await db.run.findFirstOrThrow({ where: { uuid: run.uuid }, select: { id: true } });
+    // Move run_finished behind 21,000 log lines (as a long streamed answer would put it).
+    const last = await db.runEvent.findFirstOrThrow({ where: { runId, type: "run_finished" } });
+    await db.runEvent.update({ where: { runId_seq: { runId, seq: last.seq } }, data: { seq: last.seq + 21_000 } });
+    await db.runEvent.createMany({
+      data: Array.from({ length: 21_000 }, (_, i) => ({
+        runId, workspaceId: owner.workspaceId, seq: last.seq + i, type: "log",
+        data: JSON.stringify({ step_id: "count", level: "info", message: `line ${i}` }),
+      })),
+    });
+    const resultOnly = await loadSharedRunPage((await createShareLink(owner, run.uuid)).token);
+    expect(resultOnly.frames.at(-1)).toMatchObject({ type: "run_finished", seq: last.seq + 21_000 });
+    expect(resultOnly.frames.some((f) => f.type === "log")).toBe(false);
+
+    const withInputs = await loadSharedRunPage((await createShareLink(owner, run.uuid, { includeInputs: true })).token);
+    expect(withInputs.frames.length).toBeLessThan(21_000);
+    expect(withInputs.frames.filter((f) => f.type === "log").length).toBeGreaterThanOrEqual(20_000 - 10);
+    expect(withInputs.frames.at(-1)).toMatchObject({ type: "run_finished", seq: last.seq + 21_000 });
+  });
+
   it("the SSE route streams the filtered log, and a revoked link answers 404 'This link does not work'", async () => {
     const run = await finishedEchoRun();
     const link = await createShareLink(owner, run.uuid);

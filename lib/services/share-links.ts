@@ -12,7 +12,8 @@ import type { Actor } from "../schemas/workspace";
 import { MAX_SHARE_LINK_DAYS, type ShareLinkState, type ShareLinkView } from "../schemas/share-links";
 import { NotFoundError, ValidationError } from "./errors";
 import { assertCan } from "./permissions";
-import { listRunEventsAfter } from "./run-events";
+import type { RunEventFrame } from "../schemas/run";
+import { listRunEventsAfter, toFrame } from "./run-events";
 import { findRunId, getRunDetailById } from "./runs";
 import { filterSharedFrames, followSharedRunEvents } from "./shared-run-events";
 import { getDefinitionOfVersion } from "./workflows";
@@ -195,10 +196,37 @@ export async function loadSharedRunPage(token: string) {
   const shared = await getSharedRun(token);
   const [definition, frames] = await Promise.all([
     getDefinitionOfVersion(shared.run.versionId),
-    listRunEventsAfter(shared.runId, 0, 10_000),
+    sharedFramesOf(shared.runId, { includeInputs: shared.includeInputs }),
   ]);
   const stepSpecs = definition.steps.map((s) => ({ id: s.id, kind: s.kind, name: s.name ?? s.id }));
-  return { ...shared, stepSpecs, frames: filterSharedFrames(frames, { includeInputs: shared.includeInputs }) };
+  return { ...shared, stepSpecs, frames };
+}
+
+/** At most this many (filtered) frames are rendered into a share page. */
+const MAX_PAGE_FRAMES = 20_000;
+const READ_PAGE = 2_000;
+
+/**
+ * The run's stored events as a shared viewer sees them, read a page at a time: without inputs
+ * a long LLM run is mostly text chunks that are dropped, so the first N stored events would
+ * not reach its end. Past the cap, the run_finished event is still included, so a finished
+ * run always shows its outputs.
+ */
+async function sharedFramesOf(runId: number, view: { includeInputs: boolean }): Promise<RunEventFrame[]> {
+  const out: RunEventFrame[] = [];
+  let after = 0;
+  for (;;) {
+    const page = await listRunEventsAfter(runId, after, READ_PAGE);
+    out.push(...filterSharedFrames(page, view));
+    if (page.length < READ_PAGE) return out;
+    after = page[page.length - 1].seq;
+    if (out.length >= MAX_PAGE_FRAMES) break;
+  }
+  const finished = await db.runEvent.findFirst({
+    where: { runId, type: "run_finished", seq: { gt: after } },
+    select: { seq: true, type: true, data: true, createdAt: true },
+  });
+  return finished ? [...out, ...filterSharedFrames([toFrame(finished)], view)] : out;
 }
 
 /** The run id a share token gives read access to. */
