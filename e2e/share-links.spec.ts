@@ -33,8 +33,12 @@ async function openSharePanel(page: Page) {
 /** Creates a link from the open panel and answers its URL (shown this once). */
 async function createLink(page: Page) {
   const panel = page.getByTestId("share-panel");
+  const field = panel.getByTestId("share-url");
+  // A second link replaces the first one's URL in the same field: wait for the new value.
+  const previous = (await field.count()) ? await field.inputValue() : null;
   await panel.getByRole("button", { name: "Create share link" }).click();
-  const url = await panel.getByTestId("share-url").inputValue();
+  if (previous) await expect(field).not.toHaveValue(previous);
+  const url = await field.inputValue();
   expect(url).toMatch(/\/share\/[A-Za-z0-9_-]{32}$/);
   return { url, token: url.split("/share/")[1] };
 }

@@ -17,6 +17,13 @@ function toLocalInput(ms: number): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
+/** Both lists' links, each once (the later list's copy wins), newest first. */
+function mergeLinks(a: ShareLinkView[], b: ShareLinkView[]): ShareLinkView[] {
+  const byId = new Map(a.map((l) => [l.id, l]));
+  for (const l of b) byId.set(l.id, l);
+  return [...byId.values()].sort((x, y) => y.id - x.id);
+}
+
 export function ShareButton({ workspace, runId }: { workspace: string; runId: string }) {
   const [open, setOpen] = useState(false);
   const panelId = useId();
@@ -29,7 +36,8 @@ export function ShareButton({ workspace, runId }: { workspace: string; runId: st
     setLoadError(null);
     startLoading(async () => {
       const result = await listRunShareLinksAction({ workspace, runId });
-      if (result.ok) setList(result.data);
+      // A link created while the list was loading stays in it.
+      if (result.ok) setList((prev) => ({ ...result.data, links: mergeLinks(prev?.links ?? [], result.data.links) }));
       else setLoadError(result.message);
     });
   }
