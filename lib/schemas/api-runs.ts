@@ -180,7 +180,7 @@ export const listRunsQuerySchema = z.object({
   origin: runOriginSchema.optional(),
   created_after: timestampParam,
   created_before: timestampParam,
-  q: z.string().min(1).max(200).optional().meta({ description: "Text: run id, external id, metadata or error message contains it" }),
+  q: z.string().min(1).max(200).optional().meta({ description: "Text, case-insensitive: the run id (UUID prefix or integer id), or the external id, metadata, error message, inputs or outputs contain it" }),
   limit: limitParam,
   cursor: cursorParam,
 });

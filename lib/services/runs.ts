@@ -14,6 +14,8 @@ import { normalizeInputShape, resolveFileInputs } from "./run-inputs";
 import { DuplicateRunKeyError, insertRun } from "./run-store";
 import { findWorkflow, resolveVersion, resolveVersionOf } from "./workflows";
 import { expectCallback, onRunEnded } from "./callbacks";
+import { databaseProvider } from "../db/config";
+import { runSearchSelect, runTextSearch, type RunTextSearch, type RunWhere } from "./run-search";
 
 export interface StartRunRequest {
   workflow: string | number;
@@ -341,47 +343,96 @@ export interface ListRunsQuery {
   origin?: RunOrigin;
   createdAfter?: Date;
   createdBefore?: Date;
-  /** Text: the run id starts with it, or the external id, metadata or error message contains it. */
+  /**
+   * Text, case-insensitive: the run id (UUID prefix or integer id), or the external id,
+   * metadata, error message, inputs or outputs contain it (lib/services/run-search.ts).
+   */
   q?: string;
-  /** Keyset cursor: the integer id of the last run of the previous page. */
+  /** Keyset cursor: the integer id of the last run of the previous page (older runs follow). */
   before?: number;
+  /** Keyset cursor the other way: the id of the first run of the page after (newer runs). */
+  after?: number;
   limit?: number;
 }
 
-/** Newest first, keyset-paginated on the run id (stays fast however many runs exist). */
+type ScanDirection = "older" | "newer";
+
+/**
+ * Newest first, keyset-paginated on the run id (stays fast however many runs exist).
+ * `nextCursor` pages to older runs (`before`), `prevCursor` to newer ones (`after`); each is
+ * null when there is nothing that way.
+ */
 export async function listRuns(actor: Actor, query: ListRunsQuery = {}) {
   const limit = Math.min(Math.max(query.limit ?? 25, 1), 100);
   const created = {
     ...(query.createdAfter ? { gte: query.createdAfter } : {}),
     ...(query.createdBefore ? { lt: query.createdBefore } : {}),
   };
-  const rows = await db.run.findMany({
-    where: {
-      workspaceId: actor.workspaceId,
-      ...(query.workflowId ? { workflowId: query.workflowId } : {}),
-      ...(query.status ? { status: query.status } : {}),
-      ...(query.label ? { label: query.label } : {}),
-      ...(query.versionNumber ? { versionNumber: query.versionNumber } : {}),
-      ...(query.origin ? { origin: query.origin } : {}),
-      ...(Object.keys(created).length ? { createdAt: created } : {}),
-      ...(query.q
-        ? {
-            OR: [
-              { uuid: { startsWith: query.q.toLowerCase() } },
-              { externalId: { contains: query.q } },
-              { metadata: { contains: query.q } },
-              { errorMessage: { contains: query.q } },
-            ],
-          }
-        : {}),
-      ...(query.before ? { id: { lt: query.before } } : {}),
-    },
-    orderBy: { id: "desc" },
-    take: limit + 1,
-    select: runSummarySelect,
-  });
-  const page = rows.slice(0, limit);
-  return { runs: page, nextCursor: rows.length > limit ? page[page.length - 1].id : null };
+  const text = query.q ? runTextSearch(query.q, databaseProvider()) : null;
+  const where: RunWhere = {
+    workspaceId: actor.workspaceId,
+    ...(query.workflowId ? { workflowId: query.workflowId } : {}),
+    ...(query.status ? { status: query.status } : {}),
+    ...(query.label ? { label: query.label } : {}),
+    ...(query.versionNumber ? { versionNumber: query.versionNumber } : {}),
+    ...(query.origin ? { origin: query.origin } : {}),
+    ...(Object.keys(created).length ? { createdAt: created } : {}),
+    ...(text ? text.where : {}),
+  };
+  const scan = (direction: ScanDirection, from: number | undefined, take: number) => scanRunIds(where, text, direction, from, take);
+
+  let ids: number[];
+  let hasOlder: boolean;
+  let hasNewer: boolean;
+  if (query.after != null && query.before == null) {
+    const newer = await scan("newer", query.after, limit + 1);
+    // Nothing newer than the cursor any more: show the newest page instead of an empty one.
+    if (newer.length === 0) return listRuns(actor, { ...query, after: undefined });
+    hasNewer = newer.length > limit;
+    ids = newer.slice(0, limit).reverse();
+    hasOlder = (await scan("older", ids[ids.length - 1], 1)).length > 0;
+  } else {
+    const older = await scan("older", query.before, limit + 1);
+    hasOlder = older.length > limit;
+    ids = older.slice(0, limit);
+    hasNewer = query.before != null && ids.length > 0 && (await scan("newer", ids[0], 1)).length > 0;
+  }
+  const rows = ids.length
+    ? await db.run.findMany({ where: { workspaceId: actor.workspaceId, id: { in: ids } }, orderBy: { id: "desc" }, select: runSummarySelect })
+    : [];
+  return {
+    runs: rows,
+    nextCursor: hasOlder && rows.length ? rows[rows.length - 1].id : null,
+    prevCursor: hasNewer && rows.length ? rows[0].id : null,
+  };
+}
+
+/**
+ * Ids of matching runs from a cursor, one direction, in that order. A keyset walk on the
+ * (workspaceId, …, id) indexes; when the text search needs a second look (SQLite with `%` or
+ * `_` in the text), candidates are read in batches and checked until enough match.
+ */
+async function scanRunIds(
+  where: RunWhere, text: RunTextSearch | null, direction: ScanDirection, from: number | undefined, take: number,
+): Promise<number[]> {
+  const orderBy = { id: direction === "older" ? "desc" : "asc" } as const;
+  const past = (id: number | undefined): RunWhere => (id == null ? {} : { id: direction === "older" ? { lt: id } : { gt: id } });
+  if (!text?.recheck) {
+    const rows = await db.run.findMany({ where: { AND: [where, past(from)] }, orderBy, take, select: { id: true } });
+    return rows.map((r) => r.id);
+  }
+  const batch = Math.max(take * 4, 100);
+  const found: number[] = [];
+  let cursor = from;
+  for (;;) {
+    const rows = await db.run.findMany({ where: { AND: [where, past(cursor)] }, orderBy, take: batch, select: runSearchSelect });
+    for (const row of rows) {
+      if (text.matches(row)) found.push(row.id);
+      if (found.length === take) return found;
+    }
+    if (rows.length < batch) return found;
+    cursor = rows[rows.length - 1].id;
+  }
 }
 
 /** Asks a run to stop. Queued runs end at once; running ones are aborted by their executor. */

@@ -1,0 +1,185 @@
+/**
+ * Integration: the runs history's text search and keyset paging on a real database —
+ * inputs and outputs are searched, case-insensitively, literally (LIKE wildcards and JSON
+ * escapes), only within the workspace, and the Newer/Older cursors keep every filter.
+ * Runs against SQLite by default; FLOWDECK_TEST_DATABASE_URL=postgres://… runs it on PostgreSQL.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyMigrations } from "../db/migrate";
+import { db } from "../db/client";
+import { databaseProvider } from "../db/config";
+import { shutdownSandboxPool } from "../engine";
+import type { Actor } from "../schemas/workspace";
+import { getRunDetail, listRuns, startRun } from "./runs";
+import { createWorkflow } from "./workflows";
+import { createWorkspace } from "./workspaces";
+
+let a: Actor;
+let b: Actor;
+let echoId: number;
+
+/** Returns its input as the output `said`, upper-cased as `loud` (outputs differ from inputs). */
+const echo = {
+  inputs: [{ name: "text", type: "text" }],
+  steps: [{ id: "say", kind: "transform", config: { expression: "{ 'said': inputs.text, 'loud': $uppercase('shout:' & inputs.text) }" } }],
+  outputs: { said: "{{ steps.say.output.said }}", loud: "{{ steps.say.output.loud }}" },
+};
+
+async function waitForRun(actor: Actor, uuid: string) {
+  for (let i = 0; i < 400; i++) {
+    const run = await getRunDetail(actor, uuid);
+    if (["succeeded", "failed", "cancelled"].includes(run.status)) return run;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error("run did not finish");
+}
+
+/** Starts echo runs one after another (ids ascending in this order) and waits for them all. */
+async function runEcho(actor: Actor, texts: string[], workflow = "echo", extra: { externalId?: string } = {}) {
+  const uuids: string[] = [];
+  for (const text of texts) uuids.push((await startRun(actor, { workflow, inputs: { text }, origin: "api", ...extra })).uuid);
+  for (const uuid of uuids) expect((await waitForRun(actor, uuid)).status).toBe("succeeded");
+  return uuids;
+}
+
+const uuidsOf = (page: { runs: { uuid: string }[] }) => page.runs.map((r) => r.uuid);
+
+beforeAll(async () => {
+  await applyMigrations();
+  const [ua, ub] = await Promise.all([
+    db.user.create({ data: { email: "search-a@example.test" } }),
+    db.user.create({ data: { email: "search-b@example.test" } }),
+  ]);
+  a = await createWorkspace(ua.id, { slug: "search-a", name: "A" });
+  b = await createWorkspace(ub.id, { slug: "search-b", name: "B" });
+  for (const actor of [a, b]) await createWorkflow(actor, { name: "echo", definition: echo });
+  echoId = (await createWorkflow(a, { name: "echo-two", definition: echo })).id;
+});
+
+afterAll(async () => {
+  await shutdownSandboxPool();
+  await db.$disconnect();
+});
+
+describe("text search", () => {
+  it("finds runs by an input value and by an output value, ignoring case", async () => {
+    const [zebra, other] = await runEcho(a, ["Zebra Crossing", "nothing to see"]);
+    expect(uuidsOf(await listRuns(a, { q: "zebra crossing" }))).toEqual([zebra]);
+    expect(uuidsOf(await listRuns(a, { q: "ZEBRA cross" }))).toEqual([zebra]);
+    // Only the output holds "shout:" (the transform adds it).
+    expect(uuidsOf(await listRuns(a, { q: "shout:zebra" }))).toEqual([zebra]);
+    expect(uuidsOf(await listRuns(a, { q: "SHOUT:NOTHING" }))).toEqual([other]);
+    expect((await listRuns(a, { q: "giraffe" })).runs).toEqual([]);
+    // Surrounding spaces are not part of the text.
+    expect(uuidsOf(await listRuns(a, { q: "  zebra  " }))).toEqual([zebra]);
+  });
+
+  it("stays inside the workspace: the same text in another workspace is never listed", async () => {
+    const [mine] = await runEcho(a, ["tenancy-marker"]);
+    const [theirs] = await runEcho(b, ["tenancy-marker"]);
+    expect(uuidsOf(await listRuns(a, { q: "tenancy-marker" }))).toEqual([mine]);
+    expect(uuidsOf(await listRuns(b, { q: "TENANCY-MARKER" }))).toEqual([theirs]);
+    // Ids too: B cannot find A's run by its id.
+    expect((await listRuns(b, { q: mine })).runs).toEqual([]);
+    const { id } = await db.run.findUniqueOrThrow({ where: { uuid: mine }, select: { id: true } });
+    expect(uuidsOf(await listRuns(a, { q: String(id) }))).toContain(mine);
+    expect(uuidsOf(await listRuns(b, { q: String(id) }))).not.toContain(mine);
+  });
+
+  it("matches % and _ literally, not as LIKE wildcards", async () => {
+    const [sale, lookalike] = await runEcho(a, ["50%_off today", "500 xoff today"]);
+    expect(uuidsOf(await listRuns(a, { q: "50%_off" }))).toEqual([sale]);
+    expect(uuidsOf(await listRuns(a, { q: "%_OFF" }))).toEqual([sale]);
+    expect(uuidsOf(await listRuns(a, { q: "500 xoff" }))).toEqual([lookalike]);
+    expect(uuidsOf(await listRuns(a, { q: "0_x" }))).toEqual([]);
+  });
+
+  it("finds text that JSON stores escaped (quotes, backslashes)", async () => {
+    const [quoted, windows] = await runEcho(a, ['she said "hello there"', "C:\\Temp\\report.txt"]);
+    expect(uuidsOf(await listRuns(a, { q: 'said "HELLO' }))).toEqual([quoted]);
+    expect(uuidsOf(await listRuns(a, { q: "c:\\temp\\report" }))).toEqual([windows]);
+    // The text as typed is looked for too, so a piece of the stored JSON finds its run.
+    expect(uuidsOf(await listRuns(a, { q: '"text":"she said' }))).toEqual([quoted]);
+    expect(uuidsOf(await listRuns(a, { q: '"text":"he said' }))).toEqual([]);
+  });
+
+  it("still finds the external id and metadata, case-insensitively", async () => {
+    const { uuid } = await startRun(a, { workflow: "echo", inputs: { text: "x" }, origin: "api", externalId: "Order-Ext-77", metadata: { team: "Platform Crew" } });
+    await waitForRun(a, uuid);
+    expect(uuidsOf(await listRuns(a, { q: "order-ext-77" }))).toEqual([uuid]);
+    expect(uuidsOf(await listRuns(a, { q: "platform crew" }))).toEqual([uuid]);
+  });
+
+  it.runIf(databaseProvider() === "postgresql")("folds the case of non-ASCII letters on PostgreSQL", async () => {
+    const [uber] = await runEcho(a, ["Über Straße"]);
+    expect(uuidsOf(await listRuns(a, { q: "über straße" }))).toEqual([uber]);
+  });
+
+  it("non-ASCII text in its own case is found on every database", async () => {
+    const [cafe] = await runEcho(a, ["Crème brûlée ☕"]);
+    expect(uuidsOf(await listRuns(a, { q: "brûlée ☕" }))).toEqual([cafe]);
+  });
+});
+
+describe("keyset pages with filters", () => {
+  it("Older and Newer cursors walk the same filtered set, with nothing skipped or repeated", async () => {
+    // Seven matching runs in echo-two, interleaved with runs that must never show up: the
+    // same text in the other workflow, other text in this workflow, and a failed run.
+    const matching: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      matching.push(...(await runEcho(a, [`pager item ${i}`], "echo-two")));
+      await runEcho(a, [`pager item ${i}`], "echo");
+      await runEcho(a, [`unrelated ${i}`], "echo-two");
+    }
+    const newestFirst = [...matching].reverse();
+    const filters = { q: "PAGER item", workflowId: echoId, status: "succeeded" as const, limit: 3 };
+
+    const p1 = await listRuns(a, filters);
+    expect(uuidsOf(p1)).toEqual(newestFirst.slice(0, 3));
+    expect(p1.prevCursor).toBeNull();
+    expect(p1.nextCursor).not.toBeNull();
+    const p2 = await listRuns(a, { ...filters, before: p1.nextCursor! });
+    expect(uuidsOf(p2)).toEqual(newestFirst.slice(3, 6));
+    expect(p2.prevCursor).not.toBeNull();
+    const p3 = await listRuns(a, { ...filters, before: p2.nextCursor! });
+    expect(uuidsOf(p3)).toEqual(newestFirst.slice(6));
+    expect(p3.nextCursor).toBeNull();
+
+    // Newer from the last page gives the middle page back, then the first.
+    const back2 = await listRuns(a, { ...filters, after: p3.prevCursor! });
+    expect(uuidsOf(back2)).toEqual(uuidsOf(p2));
+    expect(back2.nextCursor).toBe(p2.nextCursor);
+    const back1 = await listRuns(a, { ...filters, after: back2.prevCursor! });
+    expect(uuidsOf(back1)).toEqual(uuidsOf(p1));
+    expect(back1.prevCursor).toBeNull();
+
+    // Another workspace's cursor values change nothing about whose runs are listed.
+    expect((await listRuns(b, { ...filters, before: p1.nextCursor! })).runs).toEqual([]);
+  });
+
+  it("pages stay full when the text needs a second look (wildcard characters)", async () => {
+    // On SQLite, "pg_x" also LIKE-matches "pgax": those candidates are dropped, and the page
+    // still holds `limit` real matches.
+    const real: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      real.push(...(await runEcho(a, [`pg_x-${i}`])));
+      await runEcho(a, [`pgax-${i}`, `pgbx-${i}`]);
+    }
+    const newestFirst = [...real].reverse();
+    const p1 = await listRuns(a, { q: "pg_x", limit: 2 });
+    expect(uuidsOf(p1)).toEqual(newestFirst.slice(0, 2));
+    const p2 = await listRuns(a, { q: "pg_x", limit: 2, before: p1.nextCursor! });
+    expect(uuidsOf(p2)).toEqual(newestFirst.slice(2, 4));
+    const p3 = await listRuns(a, { q: "pg_x", limit: 2, before: p2.nextCursor! });
+    expect(uuidsOf(p3)).toEqual(newestFirst.slice(4));
+    expect(p3.nextCursor).toBeNull();
+    expect(uuidsOf(await listRuns(a, { q: "pg_x", limit: 2, after: p3.prevCursor! }))).toEqual(uuidsOf(p2));
+  });
+
+  it("a Newer cursor past the newest run shows the newest page", async () => {
+    const newest = await listRuns(a, { limit: 2 });
+    const beyond = await listRuns(a, { limit: 2, after: newest.runs[0].id + 1000 });
+    expect(uuidsOf(beyond)).toEqual(uuidsOf(newest));
+    expect(beyond.prevCursor).toBeNull();
+  });
+});
