@@ -1,13 +1,14 @@
 "use client";
 /**
  * The run form, generated from a version's typed inputs. It submits through the
- * startRunAction server action, shows the server's per-field messages, and opens the run
- * page at once when the run is accepted.
+ * startRunAction server action (or the caller's, e.g. a re-run), shows the server's
+ * per-field messages, and opens the run page at once when the run is accepted.
  */
 import { useRouter } from "next/navigation";
 import { useCallback, useMemo, useState, useTransition, type FormEvent, type KeyboardEvent } from "react";
 import type { InputSpec } from "@/lib/engine";
 import { startRunAction } from "@/lib/actions/runs";
+import type { ActionResult } from "@/lib/actions/action-result";
 import { Button } from "@/components/ui/button";
 import { FileDropzone, type FileRefValue } from "./file-dropzone";
 
@@ -16,26 +17,45 @@ type Values = Record<string, unknown>;
 const fieldClass =
   "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:outline-none dark:border-slate-700 dark:bg-slate-950";
 
-function initialValues(specs: InputSpec[]): Values {
+const isFileSpec = (s: InputSpec) => s.type === "file" || s.type === "file_list";
+
+/** The form's starting values: the given inputs (a re-run's), else each input's default. */
+function initialValues(specs: InputSpec[], given?: Values): Values {
   const values: Values = {};
   for (const s of specs) {
-    if (s.type === "boolean") values[s.name] = s.default === true;
-    else if (s.type === "json") values[s.name] = s.default === undefined ? "" : JSON.stringify(s.default, null, 2);
-    else if (s.type === "file" || s.type === "file_list") values[s.name] = undefined;
-    else values[s.name] = s.default === undefined ? "" : String(s.default);
+    const has = given !== undefined && given[s.name] !== undefined && given[s.name] !== null;
+    const v = has ? given![s.name] : s.default;
+    if (s.type === "boolean") values[s.name] = v === true;
+    else if (s.type === "json") values[s.name] = v === undefined ? "" : JSON.stringify(v, null, 2);
+    else if (isFileSpec(s)) values[s.name] = undefined;
+    else values[s.name] = v === undefined ? "" : String(v);
   }
   return values;
 }
 
-/** Form values → the inputs object the server validates (empty optional fields left out). */
-function toInputs(specs: InputSpec[], values: Values): Values {
+/**
+ * Form values → the inputs object the server validates: empty fields are left out, or,
+ * when the form edits earlier inputs, sent as null so they replace the earlier value.
+ * Untouched file inputs are left out either way (an edit keeps the earlier file).
+ */
+function toInputs(specs: InputSpec[], values: Values, clearBlank: boolean): Values {
   const inputs: Values = {};
   for (const s of specs) {
     const v = values[s.name];
-    if (v === undefined || v === "" || (Array.isArray(v) && v.length === 0)) continue;
+    if (v === undefined || v === "" || (Array.isArray(v) && v.length === 0)) {
+      if (clearBlank && !isFileSpec(s)) inputs[s.name] = null;
+      continue;
+    }
     inputs[s.name] = v;
   }
   return inputs;
+}
+
+/** The stored files a file input had, as "name, name". */
+function fileNames(value: unknown): string | null {
+  const list = Array.isArray(value) ? value : value ? [value] : [];
+  const names = list.map((f) => (f && typeof f === "object" && typeof (f as { name?: unknown }).name === "string" ? (f as { name: string }).name : null));
+  return names.length && names.every(Boolean) ? names.join(", ") : null;
 }
 
 export function RunForm(props: {
@@ -45,10 +65,15 @@ export function RunForm(props: {
   version: number | null;
   inputs: InputSpec[];
   canRun: boolean;
+  /** Values to start from instead of the defaults (a re-run starts from the run's inputs). */
+  initialInputs?: Values;
+  /** Submits elsewhere than startRunAction (a re-run); the accepted run's page opens. */
+  onSubmit?: (inputs: Values) => Promise<ActionResult<{ runId: string; warnings: string[] }>>;
+  submitLabel?: string;
 }) {
-  const { workspace, workflow, label, version, inputs: specs, canRun } = props;
+  const { workspace, workflow, label, version, inputs: specs, canRun, initialInputs, onSubmit } = props;
   const router = useRouter();
-  const [values, setValues] = useState<Values>(() => initialValues(specs));
+  const [values, setValues] = useState<Values>(() => initialValues(specs, initialInputs));
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<string | null>(null);
   const [uploading, setUploading] = useState<Record<string, boolean>>({});
@@ -71,7 +96,8 @@ export function RunForm(props: {
     setMessage(null);
     setFieldErrors({});
     startTransition(async () => {
-      const result = await startRunAction({ workspace, workflow, label, version, inputs: toInputs(specs, values) });
+      const inputs = toInputs(specs, values, initialInputs !== undefined);
+      const result = onSubmit ? await onSubmit(inputs) : await startRunAction({ workspace, workflow, label, version, inputs });
       if (result.ok) {
         router.push(`/w/${workspace}/runs/${result.data.runId}`);
         return;
@@ -127,7 +153,12 @@ export function RunForm(props: {
             {spec.type === "json" && (
               <textarea id={id} name={spec.name} rows={4} spellCheck={false} className={`${fieldClass} font-mono`} value={String(value ?? "")} onChange={(e) => set(spec.name, e.target.value)} />
             )}
-            {(spec.type === "file" || spec.type === "file_list") && (
+            {isFileSpec(spec) && initialInputs && fileNames(initialInputs[spec.name]) && (
+              <p className="text-xs text-slate-500" data-testid={`kept-file-${spec.name}`}>
+                Keeps {fileNames(initialInputs[spec.name])} unless you drop another file here.
+              </p>
+            )}
+            {isFileSpec(spec) && (
               <div className="mt-1">
                 <FileDropzone workspace={workspace} inputName={spec.name} multiple={spec.type === "file_list"} accept={spec.accept}
                   maxSize={spec.max_size} maxFiles={spec.max_files}
@@ -142,7 +173,7 @@ export function RunForm(props: {
       {message && <p role="alert" data-testid="form-error" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700 dark:bg-red-950 dark:text-red-300">{message}</p>}
       <div className="flex items-center gap-3">
         <Button type="submit" disabled={pending || !canRun || Object.values(uploading).some(Boolean)}>
-          {pending ? "Starting…" : "Run"}
+          {pending ? "Starting…" : (props.submitLabel ?? "Run")}
         </Button>
         <span className="text-xs text-slate-400">{canRun ? "Ctrl/⌘ + Enter" : "Your role can view runs but not start them"}</span>
       </div>

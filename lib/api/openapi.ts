@@ -140,6 +140,8 @@ export function buildOpenApiDocument(): Json {
         content["text/event-stream"] = {
           schema: { type: "string", description: "Frames `id: <seq>` / `event: <type>` / `data: <RunEvent JSON>`; see components.schemas.RunEvent" },
         };
+      } else if (r.contentType) {
+        content[r.contentType] = { schema: { type: "string", format: "binary" } };
       }
       responses[status] = {
         description: r.description,

@@ -6,7 +6,7 @@ import * as workspace from "./workspace";
 
 export const endpoints: EndpointSpec[] = [
   runs.startRunEndpoint, runs.getRunEndpoint, runs.listRunsEndpoint, runs.runEventsEndpoint, runs.cancelRunEndpoint, runs.rerunEndpoint,
-  workspace.uploadFileEndpoint,
+  workspace.uploadFileEndpoint, workspace.downloadFileEndpoint,
   workflows.listWorkflowsEndpoint, workflows.createWorkflowEndpoint, workflows.getWorkflowEndpoint, workflows.listVersionsEndpoint,
   workflows.publishVersionEndpoint, workflows.getVersionEndpoint, workflows.listLabelsEndpoint, workflows.setLabelEndpoint,
   workspace.listApiKeysEndpoint, workspace.createApiKeyEndpoint, workspace.revokeApiKeyEndpoint,

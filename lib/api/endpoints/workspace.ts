@@ -58,6 +58,22 @@ export const uploadFileEndpoint = defineEndpoint({
   responses: { 201: { description: "The stored file", schema: storedFileSchema } },
 });
 
+export const downloadFileEndpoint = defineEndpoint({
+  method: "GET", path: "/files/{file}", operationId: "downloadFile", tag: "Files",
+  summary: "Download a file",
+  description:
+    "The bytes of a stored file of the workspace (an upload, a file fetched from a URL for a run, or a run's file output), " +
+    "always as an attachment. A file of another workspace answers 404 like an unknown one.",
+  params: z.object({ file: z.string().uuid("A file id (UUID)").meta({ description: "The file's id" }) }),
+  responses: {
+    200: {
+      description: "The file's bytes, with its type and name",
+      contentType: "application/octet-stream",
+      headers: { "Content-Disposition": "attachment; filename*=UTF-8''<name>", "Content-Type": "The file's stored MIME type" },
+    },
+  },
+});
+
 export const openApiEndpoint = defineEndpoint({
   method: "GET", path: "/openapi.json", operationId: "getOpenApi", tag: "Meta",
   summary: "This OpenAPI 3.1 document",
