@@ -9,7 +9,11 @@ import { screenshotPath } from "./helpers";
 
 type Json = Record<string, unknown>;
 
-/** Every `METHOD path` that app/api/v1 serves, read from the route files. */
+/**
+ * Every `METHOD path` of Flowdeck's own API under app/api/v1, read from the route files.
+ * Datalab's and Unstructured's compatibility routes also live under /api/v1 (their products'
+ * paths); they answer in those products' shapes and are documented in docs/compat/, not here.
+ */
 function routesOnDisk(): string[] {
   const root = path.resolve("app/api/v1");
   const out: string[] = [];
@@ -19,6 +23,7 @@ function routesOnDisk(): string[] {
       if (entry.isDirectory()) walk(full);
       else if (entry.name === "route.ts") {
         const source = readFileSync(full, "utf8");
+        if (source.includes("@/lib/compat/")) continue;
         const route = "/" + path.relative(root, dir).split(path.sep).filter(Boolean).map((s) => s.replace(/^\[(.+)\]$/, "{$1}")).join("/");
         for (const m of source.matchAll(/export (?:const|async function|function) (GET|POST|PUT|PATCH|DELETE)\b/g)) out.push(`${m[1]} ${route}`);
       }

@@ -93,7 +93,7 @@ test("Datalab: execute document-stats by integer id in all three input_config fo
   await signIn(page);
   await page.goto("/w/demo/runs");
   const row = page.getByTestId("runs-table").locator("tr", { has: page.locator(`a[href$="${runUuid}"]`) });
-  await expect(row).toContainText("datalab");
+  await expect(row).toContainText("Datalab API");
 });
 
 test("Datalab: a failing workflow ends FAILED with its error", async ({ request }) => {

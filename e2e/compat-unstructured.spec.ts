@@ -80,7 +80,7 @@ test("Unstructured: run document-stats with input_files[] and input_files, poll 
   await signIn(page);
   await page.goto("/w/demo/runs");
   const row = page.getByTestId("runs-table").locator("tr", { has: page.locator(`a[href$="${jobs[0].id}"]`) });
-  await expect(row).toContainText("unstructured");
+  await expect(row).toContainText("Unstructured API");
 });
 
 test("Unstructured: a job started with no body is cancelled (STOPPED)", async ({ request }) => {

@@ -67,7 +67,7 @@ export default async function ShareLinksPage({ params, searchParams }: { params:
         ))}
       </nav>
 
-      <Card title={before > 0 ? "Share links (older)" : "Share links"}>
+      <Card title={`${FILTERS.find((f) => f.state === state)?.label ?? "All"} links${before > 0 ? " (older)" : ""}`}>
         {links.length === 0 ? (
           <p data-testid="share-links-empty" className="rounded-lg border border-dashed border-slate-300 p-6 text-center text-sm text-slate-500 dark:border-slate-700">
             {state === "all" && !(before > 0)
