@@ -162,23 +162,29 @@ test("Flowdeck's own workflow routes still answer beside Datalab's static folder
     expect((await request.get(`/api/v1/workflows/${ref}/versions`, { headers: auth })).status()).toBe(200);
     expect((await request.get(`/api/v1/workflows/${ref}/labels`, { headers: auth })).status()).toBe(200);
   }
-  // Workflows named like the static folders (in a workspace of their own, to leave the demo alone).
+  // Workflows named like the static folders (in a workspace of their own, to leave the demo alone):
+  // 'workflows' only overlaps Datalab's /workflows/workflows/{id}/execute, so it is allowed;
+  // 'executions' would shadow its own sub-resources under Datalab's /workflows/executions/{id},
+  // so it is refused, like a digits-only name (which would read as an id).
   const other = createOtherWorkspace();
   const json = { ...other.headers, "content-type": "application/json" };
-  for (const name of ["workflows", "executions"]) {
-    const created = await request.post("/api/v1/workflows", {
-      headers: json, data: { name, definition: { steps: [{ id: "s", kind: "template", config: { template: name } }] } },
-    });
-    expect(created.status()).toBe(201);
-    const got = await request.get(`/api/v1/workflows/${name}`, { headers: other.headers });
-    expect(got.status()).toBe(200);
-    expect((await got.json()).name).toBe(name);
-  }
+  const create = (name: string) => request.post("/api/v1/workflows", {
+    headers: json, data: { name, definition: { steps: [{ id: "s", kind: "template", config: { template: name } }] } },
+  });
+  const created = await create("workflows");
+  expect(created.status()).toBe(201);
+  const got = await request.get("/api/v1/workflows/workflows", { headers: other.headers });
+  expect(got.status()).toBe(200);
+  expect((await got.json()).name).toBe("workflows");
   const run = await request.post("/api/v1/workflows/workflows/runs", { headers: json, data: {} });
   expect(run.status()).toBe(200);
   expect((await run.json()).status).toBe("succeeded");
-  // The one overlap: /api/v1/workflows/executions/<x> is Datalab's execution route, so a workflow
-  // named 'executions' is reached by id or UUID for its sub-resources, not by name.
+  for (const name of ["executions", "12345"]) {
+    const refused = await create(name);
+    expect(refused.status()).toBe(422);
+    expect((await refused.json()).detail[0]).toMatchObject({ loc: ["body", "name"], type: "value_error" });
+  }
+  // Datalab's execution route answers there, in its own shape.
   const shadowed = await request.get("/api/v1/workflows/executions/versions", { headers: clientHeaders(other.key) });
   expect(shadowed.status()).toBe(422);
   expect(validationErrorSchema.parse(await shadowed.json()).detail[0]).toMatchObject({ loc: ["path", "execution_id"], type: "int_parsing" });

@@ -12,7 +12,7 @@ import { MAX_DEFINITION_CHARS } from "../engine/definition-import";
 import { labelParamSchema } from "../schemas/api-workflows";
 import { ValidationError } from "../services/errors";
 import { assertCan } from "../services/permissions";
-import { createWorkflow, publishVersion, setLabel, WORKFLOW_NAME_RE } from "../services/workflows";
+import { createWorkflow, publishVersion, reservedWorkflowName, setLabel, WORKFLOW_NAME_RE } from "../services/workflows";
 import { parseActionInput, toActionResult, type ActionResult } from "./action-result";
 
 const workspaceField = z.string().min(1).max(100);
@@ -69,8 +69,10 @@ const createFormSchema = z.object({
   workspace: workspaceField,
   name: z.string().trim()
     .regex(WORKFLOW_NAME_RE, "Use lower-case letters, digits, '-' and '_' (max 63), starting with a letter or digit")
-    // The console's own page lives at …/workflows/new.
-    .refine((name) => name !== "new", "“new” is reserved in the console; pick another name"),
+    .superRefine((name, ctx) => {
+      const reserved = reservedWorkflowName(name);
+      if (reserved) ctx.addIssue({ code: "custom", message: reserved });
+    }),
   title: z.string().trim().max(200, "Keep the title under 200 characters"),
   description: z.string().trim().max(5000, "Keep the description under 5000 characters"),
   message: messageField,

@@ -12,6 +12,20 @@ import { cachedResolution, catalogChanged, rememberResolution } from "./version-
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const WORKFLOW_NAME_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
+/**
+ * Why a well-formed name still cannot be used, or null. A name of digits only would read as a
+ * workflow id in /api/v1/workflows/{id-or-name}; `executions` is the Datalab-compatible
+ * /api/v1/workflows/executions/{id}, which would shadow that workflow's sub-resources; `new`
+ * is the console's create page.
+ */
+export function reservedWorkflowName(name: string): string | null {
+  if (/^\d+$/.test(name)) return "A name of digits only would read as a workflow id: add a letter";
+  if (name === "executions") return "'executions' is reserved (it is a path of the Datalab-compatible API)";
+  // The console's own page lives at /w/{ws}/workflows/new.
+  if (name === "new") return "'new' is reserved in the console; pick another name";
+  return null;
+}
+
 /** The `where` for a workflow reference: integer id, UUID, or name — always in the workspace. */
 function workflowWhere(workspaceId: number, ref: string | number) {
   const s = String(ref).trim();
@@ -223,6 +237,8 @@ export async function createWorkflow(actor: Actor, input: CreateWorkflowInput) {
       { loc: ["body", "name"], msg: "Use lower-case letters, digits, '-' and '_' (max 63)", type: "value_error" },
     ]);
   }
+  const reserved = reservedWorkflowName(input.name);
+  if (reserved) throw new ValidationError([{ loc: ["body", "name"], msg: reserved, type: "value_error" }]);
   const definition = definitionOrThrow(input.definition);
   const exists = await db.workflow.findFirst({ where: { workspaceId: actor.workspaceId, name: input.name } });
   if (exists) throw new ConflictError(`A workflow named '${input.name}' already exists`);
