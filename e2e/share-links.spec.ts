@@ -92,6 +92,9 @@ test("share a run without its inputs, open it signed out, revoke it", async ({ p
   await expect(other.page.getByTestId("output-greeting")).toContainText("HELLO, QUINTESSA!");
   await expect(other.page.getByTestId("shared-scope")).toContainText("result only");
   await expect(other.page.getByRole("heading", { name: "Inputs", exact: true })).toHaveCount(0);
+  // Parts a result-only link does not carry are left out, not shown empty.
+  await expect(other.page.getByTestId("run-logs")).toHaveCount(0);
+  await expect(other.page.getByTestId("step-outputs")).toHaveCount(0);
   await expect(other.page.locator("body")).not.toContainText(name);
   await expect(other.page.getByText("Sign out")).toHaveCount(0);
   expect(await other.page.content()).not.toContain(name);
@@ -151,6 +154,7 @@ test("a link with inputs shows them; a link with an expiry stops working when it
   const other = await stranger(browser);
   await other.page.goto(withInputs.url);
   await expect(other.page.getByRole("heading", { name: "Inputs", exact: true })).toBeVisible();
+  await expect(other.page.getByTestId("run-logs")).toBeVisible();
   await expect(other.page.locator("body")).toContainText(name);
   await expect(other.page.getByTestId("shared-scope")).toContainText("includes the run's inputs");
 

@@ -30,6 +30,8 @@ export function RunView(props: {
   workspace?: string;
   /** Console-only panels for the side column (details, callback deliveries), rendered by the server. */
   aside?: ReactNode;
+  /** Parts a share link does not carry, left out rather than shown empty. */
+  hide?: { logs?: boolean; stepOutputs?: boolean };
 }) {
   const { state, connection } = useRunEvents(props.runId, props.streamUrl, props.initial);
   const router = useRouter();
@@ -80,15 +82,17 @@ export function RunView(props: {
           <StreamedTexts steps={state.steps} texts={state.texts} />
           <Outputs outputs={state.outputs} status={state.status} />
 
-          <Card title={`Logs (${state.logs.length})`}>
-            <RunLogs logs={state.logs} />
-          </Card>
+          {!props.hide?.logs && (
+            <Card title={`Logs (${state.logs.length})`}>
+              <RunLogs logs={state.logs} />
+            </Card>
+          )}
         </div>
 
         <div className="min-w-0 space-y-4">
           {props.inputs && <Inputs inputs={props.inputs} />}
           {props.aside}
-          <StepOutputs steps={state.steps} />
+          {!props.hide?.stepOutputs && <StepOutputs steps={state.steps} />}
         </div>
       </div>
     </FileHrefContext.Provider>

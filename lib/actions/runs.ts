@@ -4,7 +4,6 @@ import { z } from "zod";
 import { requireActor } from "../auth/session";
 import { startRun } from "../services/runs";
 import { cancelRuns, MAX_BULK_RUNS, rerunRuns, type BulkCancelResult, type BulkRerunResult } from "../services/run-bulk";
-import { createShareLink } from "../services/share-links";
 import { parseActionInput, toActionResult, type ActionResult } from "./action-result";
 
 const startRunFormSchema = z.object({
@@ -24,25 +23,6 @@ export async function startRunAction(raw: unknown): Promise<ActionResult<{ runId
       workflow: form.workflow, label: form.label, version: form.version, inputs: form.inputs, origin: "ui",
     });
     return { runId: run.uuid, warnings: run.warnings };
-  });
-}
-
-const shareSchema = z.object({
-  workspace: z.string().min(1).max(100),
-  runId: z.string().uuid(),
-  includeInputs: z.boolean().default(false),
-  expiresInDays: z.number().int().min(1).max(365).nullish(),
-});
-
-export async function createShareLinkAction(raw: unknown): Promise<ActionResult<{ path: string }>> {
-  return toActionResult(async () => {
-    const input = parseActionInput(shareSchema, raw);
-    const actor = await requireActor(input.workspace);
-    const link = await createShareLink(actor, input.runId, {
-      includeInputs: input.includeInputs,
-      expiresAt: input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null,
-    });
-    return { path: link.path };
   });
 }
 

@@ -54,7 +54,9 @@ export default async function SharedRunPage({ params }: { params: Promise<{ toke
       </div>
       {/* The key names the view only; the run's id is not needed by the page. */}
       <RunView runId={`share-${token.slice(0, 8)}`} streamUrl={`/api/share/${token}/events`} initial={initial}
-        inputs={includeInputs ? run.inputs : null} />
+        inputs={includeInputs ? run.inputs : null}
+        // Shared streams never carry step outputs, and carry logs only with the inputs.
+        hide={{ stepOutputs: true, logs: !includeInputs }} />
     </main>
   );
 }
