@@ -9,6 +9,10 @@ export async function register() {
   const pool = getSandboxPool();
   const warm = { code: "return 1", inputs: "{}", steps: "{}", timeoutMs: 5000, memoryMb: 32 };
   void Promise.all(Array.from({ length: pool.size }, () => pool.run(warm))).catch(() => {});
+  // Cross-process live events and cancels on PostgreSQL (no-op on SQLite); first, so that
+  // nothing announced by other processes is missed once runs start here.
+  const { startEventBus } = await import("./lib/events/run-event-bus");
+  await startEventBus().catch((err) => console.error("[event-bus] could not start:", err));
   // The compatibility APIs register their callback bodies (PromptLayer's) before any is sent.
   await import("./lib/compat").catch((err) => console.error("[compat] could not load:", err));
   // Before the executor resumes runs, so the callbacks of resumed runs are not missed.
