@@ -132,14 +132,18 @@ export function startEventBus(): Promise<void> {
   return bus.starting;
 }
 
-/** Sends what is pending and closes the LISTEN connection; idempotent. */
-export async function stopEventBus(): Promise<void> {
+/**
+ * Sends what is pending and closes the LISTEN connection; idempotent. Resolves to the
+ * connection's final figures (null when there was none).
+ */
+export async function stopEventBus(): Promise<PgBusStats | null> {
   const starting = bus.starting;
   bus.starting = null;
   await starting?.catch(() => {});
   const transport = bus.transport;
   bus.transport = null;
   await transport?.stop();
+  return transport ? { ...transport.stats } : null;
 }
 
 /** What the bus is doing, for tests, benchmarks and diagnostics. */

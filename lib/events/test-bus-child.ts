@@ -1,0 +1,70 @@
+/**
+ * A second process for the cross-process event bus tests (lib/events/run-event-bus.pg.test.ts)
+ * and the latency bench: `node --import tsx lib/events/test-bus-child.ts <mode> …` with
+ * DATABASE_URL pointing at the shared PostgreSQL database. It prints one JSON line per thing
+ * it has to say on stdout.
+ *
+ *   write <runId> <workspaceId> <count> [killOwnListenerAt]
+ *       Writes `count` text_chunk events and then run_finished through the real
+ *       RunEventWriter (a few events per tick, like a streaming step), optionally
+ *       terminating its own LISTEN connection after `killOwnListenerAt` events.
+ *       Each event's data carries `sentAt` (ms since the epoch, sub-ms) and `i`.
+ *   listen-cancel
+ *       Prints {"cancel": runId, "stored": bool} for every cancel signal heard (stored:
+ *       whether the run's cancelRequestedAt is visible already).
+ *
+ * Both print {"ready": true, …} once the bus is connected, and {"done": true, …} at the end.
+ */
+import { Client } from "pg";
+import { eventBusStatus, startEventBus, stopEventBus, subscribeRunCancel } from "./run-event-bus";
+
+const say = (msg: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(msg)}\n`);
+const [mode, ...args] = process.argv.slice(2);
+
+await startEventBus();
+if (!eventBusStatus().connected) throw new Error("the event bus did not connect");
+
+if (mode === "write") {
+  const [runId, workspaceId, count, killAt] = args.map(Number);
+  const { RunEventWriter } = await import("../services/run-event-writer");
+  say({ ready: true, pid: process.pid });
+  const writer = new RunEventWriter(runId, workspaceId, 0);
+  const started = performance.now();
+  for (let i = 1; i <= count; i++) {
+    writer.append("text_chunk", { stepId: "s", text: `chunk ${i} `, i, sentAt: performance.timeOrigin + performance.now() });
+    if (i === killAt) await terminateOwnListener();
+    // A few chunks per tick, then let timers (the writer's batch flush) and I/O run.
+    if (i % 5 === 0) await new Promise((r) => setTimeout(r, 1));
+  }
+  writer.append("run_finished", { status: "succeeded", sentAt: performance.timeOrigin + performance.now() }, {
+    run: { status: "succeeded", finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null },
+  });
+  await writer.flushNow();
+  const ms = performance.now() - started;
+  const stats = await stopEventBus(); // sends what is still pending
+  say({ done: true, ms, lastSeq: writer.lastSeq, ...stats });
+  process.exit(0);
+} else if (mode === "listen-cancel") {
+  const { isCancelRequested } = await import("../services/run-execution");
+  subscribeRunCancel((runId) => {
+    void isCancelRequested(runId).then((stored) => say({ cancel: runId, stored }));
+  });
+  say({ ready: true, pid: process.pid });
+  // Ends when the test closes stdin.
+  process.stdin.resume();
+  process.stdin.on("end", async () => {
+    await stopEventBus();
+    process.exit(0);
+  });
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}
+
+async function terminateOwnListener(): Promise<void> {
+  const pid = eventBusStatus().backendPid;
+  const admin = new Client({ connectionString: process.env.DATABASE_URL });
+  await admin.connect();
+  await admin.query("SELECT pg_terminate_backend($1)", [pid]);
+  await admin.end();
+  say({ killedOwnListener: pid });
+}
