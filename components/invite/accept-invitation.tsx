@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import { acceptInvitationAction } from "@/lib/actions/members";
 import { Button } from "@/components/ui/button";
+import { toast } from "@/components/ui/toast";
 
 export function AcceptInvitation({ token, workspaceName }: { token: string; workspaceName: string }) {
   const router = useRouter();
@@ -18,6 +19,7 @@ export function AcceptInvitation({ token, workspaceName }: { token: string; work
         setMessage(result.message);
         return;
       }
+      toast.success(`Welcome to ${workspaceName}`, { description: `You joined as ${result.data.role}.` });
       router.push(`/w/${result.data.workspace}/workflows`);
       router.refresh();
     });

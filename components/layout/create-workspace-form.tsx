@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState, useTransition, type FormEvent } from "react";
 import { createWorkspaceAction } from "@/lib/actions/workspaces";
 import { Button } from "@/components/ui/button";
+import { toast } from "@/components/ui/toast";
 import { Field, fieldClass, readFailure } from "@/components/settings/secret-forms";
 
 /** "Acme Data Team" → "acme-data-team". */
@@ -29,6 +30,7 @@ export function CreateWorkspaceForm() {
     startTransition(async () => {
       const result = await createWorkspaceAction({ name, slug });
       if (result.ok) {
+        toast.success(`Workspace ${name.trim() || result.data.slug} created`, { description: "You are its owner." });
         router.push(`/w/${result.data.slug}/workflows`);
         router.refresh();
         return;

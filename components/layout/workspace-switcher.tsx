@@ -12,7 +12,7 @@ export function WorkspaceSwitcher({ current, workspaces }: {
   return (
     <select aria-label="Workspace" value={current}
       onChange={(e) => router.push(e.target.value === NEW ? "/workspaces/new" : `/w/${e.target.value}/workflows`)}
-      className="max-w-56 rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900">
+      className="min-w-0 max-w-44 shrink rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900">
       {workspaces.map((w) => (
         <option key={w.slug} value={w.slug} title={w.role ? `${w.name} · ${w.role}` : w.name}>{w.name}</option>
       ))}

@@ -7,6 +7,7 @@
 import { useState, useTransition } from "react";
 import { cancelRunAction } from "@/lib/actions/rerun";
 import { Button } from "@/components/ui/button";
+import { toast } from "@/components/ui/toast";
 import { useMarkCancelRequested, useRunViewState } from "./use-run-events";
 
 export function CancelRunButton({ workspace, runId, initialStatus }: { workspace: string; runId: string; initialStatus: string }) {
@@ -27,7 +28,10 @@ export function CancelRunButton({ workspace, runId, initialStatus }: { workspace
       if (!result.ok) {
         markCancelling(false);
         setError(result.message);
+        return;
       }
+      if (result.data.changed) toast.success("Cancel requested", { description: "Running steps are being stopped." });
+      else toast.info("Nothing to cancel", { description: `The run had already ${result.data.status}.` });
     });
   };
 
@@ -36,7 +40,7 @@ export function CancelRunButton({ workspace, runId, initialStatus }: { workspace
       <Button type="button" variant="danger" onClick={cancel} disabled={requested || pending} data-testid="cancel-run">
         {requested || pending ? "Cancelling…" : "Cancel run"}
       </Button>
-      {error && <span role="alert" data-testid="cancel-error" className="max-w-xs text-right text-xs text-red-600">{error}</span>}
+      {error && <span role="alert" data-testid="cancel-error" className="max-w-xs text-right text-xs text-red-600 dark:text-red-400">{error}</span>}
     </span>
   );
 }

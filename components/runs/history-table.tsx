@@ -9,7 +9,9 @@ import { useRouter } from "next/navigation";
 import { useState, useTransition, type ReactNode } from "react";
 import { cancelRunsAction, rerunRunsAction } from "@/lib/actions/runs";
 import { Button } from "@/components/ui/button";
-import { formatDuration, formatRelative } from "@/components/ui/format";
+import { toast } from "@/components/ui/toast";
+import { formatDuration } from "@/components/ui/format";
+import { RelativeTime } from "@/components/ui/relative-time";
 import { OriginBadge } from "./origin-badge";
 import { StatusBadge } from "./status-badge";
 
@@ -32,7 +34,6 @@ export interface HistoryRow {
 
 type Bulk = "cancel" | "rerun";
 
-const exactUtc = (iso: string) => `${iso.replace("T", " ").slice(0, 19)} UTC`;
 const ACTIVE = new Set(["queued", "running"]);
 
 export function HistoryTable({ resetKey, workspace, rows, now, canBulk, children }: {
@@ -84,6 +85,7 @@ export function HistoryTable({ resetKey, workspace, rows, now, canBulk, children
         return;
       }
       setResult({ ok: true, message: answer.data.message });
+      toast.success(kind === "cancel" ? "Cancel requested" : "Re-runs started", { description: answer.data.message });
       setSelected(new Set());
       router.refresh();
     });
@@ -100,7 +102,7 @@ export function HistoryTable({ resetKey, workspace, rows, now, canBulk, children
           </span>
           {chosen.length > 0 && confirming === null && (
             <>
-              <Button variant="secondary" type="button" data-testid="bulk-cancel" disabled={pending} onClick={() => setConfirming("cancel")}>
+              <Button variant="danger-outline" type="button" data-testid="bulk-cancel" disabled={pending} onClick={() => setConfirming("cancel")}>
                 Cancel {runs(chosen.length)}
               </Button>
               <Button variant="secondary" type="button" data-testid="bulk-rerun" disabled={pending} onClick={() => setConfirming("rerun")}>
@@ -180,7 +182,7 @@ export function HistoryTable({ resetKey, workspace, rows, now, canBulk, children
                     <td className="whitespace-nowrap px-3 py-2 font-mono text-xs">v{r.versionNumber}{r.label ? ` · ${r.label}` : ""}</td>
                     <td className="px-3 py-2"><Link href={r.originHref} title="Only runs from here"><OriginBadge origin={r.origin} /></Link></td>
                     <td className="whitespace-nowrap px-3 py-2 text-xs">
-                      <time dateTime={r.createdAt} title={exactUtc(r.createdAt)} data-testid="run-started">{formatRelative(r.createdAt, now)}</time>
+                      <RelativeTime at={r.createdAt} now={now} live testId="run-started" />
                     </td>
                     <td className="whitespace-nowrap px-3 py-2 text-right font-mono text-xs">{formatDuration(r.elapsedMs)}</td>
                   </tr>

@@ -12,6 +12,7 @@ import type { InputSpec } from "@/lib/engine";
 import { rerunRunAction } from "@/lib/actions/rerun";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
+import { toast } from "@/components/ui/toast";
 import { RunForm } from "./run-form";
 
 export interface RerunTarget {
@@ -72,8 +73,10 @@ export function RerunPanel(props: {
     setMessage(null);
     startTransition(async () => {
       const result = await rerun();
-      if (result.ok) router.push(`/w/${workspace}/runs/${result.data.runId}`);
-      else setMessage(result.errors?.length ? result.errors.map((e) => e.msg).join("; ") : result.message);
+      if (result.ok) {
+        toast.success("Re-run started", { description: `Same inputs · run ${result.data.runId.slice(0, 8)}` });
+        router.push(`/w/${workspace}/runs/${result.data.runId}`);
+      } else setMessage(result.errors?.length ? result.errors.map((e) => e.msg).join("; ") : result.message);
     });
   };
 

@@ -8,14 +8,13 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import type { RunDoc } from "@/lib/schemas/api-runs";
 import { Card } from "@/components/ui/card";
-import { formatDuration, formatRelative } from "@/components/ui/format";
+import { formatDuration } from "@/components/ui/format";
+import { RelativeTime } from "@/components/ui/relative-time";
 import { OriginBadge } from "./origin-badge";
-
-const exact = (iso: string) => `${iso.replace("T", " ").slice(0, 19)} UTC`;
 
 function When({ iso, now }: { iso: string | null; now: number }) {
   if (!iso) return <span className="text-slate-400">—</span>;
-  return <time dateTime={iso} title={exact(iso)}>{formatRelative(iso, now)}</time>;
+  return <RelativeTime at={iso} now={now} />;
 }
 
 function Row({ name, children, testId }: { name: string; children: ReactNode; testId?: string }) {
@@ -84,7 +83,8 @@ export function CallbackDeliveries({ callback }: { callback: NonNullable<RunDoc[
       {callback.deliveries.length === 0 ? (
         <p className="text-sm text-slate-500">Sent when the run ends.</p>
       ) : (
-        <table className="w-full text-xs" data-testid="callback-deliveries">
+        <div className="-mx-1 overflow-x-auto px-1">
+        <table className="w-full min-w-[16rem] text-xs" data-testid="callback-deliveries">
           <thead className="text-left text-slate-500">
             <tr><th className="py-1 pr-2 font-normal">#</th><th className="pr-2 font-normal">State</th><th className="pr-2 font-normal">HTTP</th><th className="font-normal">When</th></tr>
           </thead>
@@ -99,12 +99,13 @@ export function CallbackDeliveries({ callback }: { callback: NonNullable<RunDoc[
                 <td className="pr-2 font-mono">{d.status_code ?? "—"}</td>
                 <td>
                   <When iso={d.created_at} now={now} />
-                  {d.next_attempt_at && <div className="text-slate-500">next <time dateTime={d.next_attempt_at} title={exact(d.next_attempt_at)}>{exact(d.next_attempt_at).slice(11)}</time></div>}
+                  {d.next_attempt_at && <div className="text-slate-500">next <RelativeTime at={d.next_attempt_at} now={now} /></div>}
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </Card>
   );

@@ -5,11 +5,13 @@
  * per-field messages, and opens the run page at once when the run is accepted.
  */
 import { useRouter } from "next/navigation";
-import { useCallback, useMemo, useState, useTransition, type FormEvent, type KeyboardEvent } from "react";
+import { useCallback, useMemo, useState, useTransition, type FormEvent } from "react";
 import type { InputSpec } from "@/lib/engine";
 import { startRunAction } from "@/lib/actions/runs";
 import type { ActionResult } from "@/lib/actions/action-result";
 import { Button } from "@/components/ui/button";
+import { KeyHint, submitOnModEnter } from "@/components/ui/key-hint";
+import { toast } from "@/components/ui/toast";
 import { FileDropzone, type FileRefValue } from "./file-dropzone";
 
 type Values = Record<string, unknown>;
@@ -99,7 +101,11 @@ export function RunForm(props: {
       const inputs = toInputs(specs, values, initialInputs !== undefined);
       const result = onSubmit ? await onSubmit(inputs) : await startRunAction({ workspace, workflow, label, version, inputs });
       if (result.ok) {
-        router.push(`/w/${workspace}/runs/${result.data.runId}`);
+        const { runId, warnings } = result.data;
+        toast.success(onSubmit ? "Re-run started" : "Run started", {
+          description: warnings.length ? warnings.join("; ") : `Run ${runId.slice(0, 8)}`,
+        });
+        router.push(`/w/${workspace}/runs/${runId}`);
         return;
       }
       const errors: Record<string, string> = {};
@@ -114,12 +120,8 @@ export function RunForm(props: {
     });
   }
 
-  const onKeyDown = (e: KeyboardEvent) => {
-    if (e.key === "Enter" && (e.metaKey || e.ctrlKey)) submit();
-  };
-
   return (
-    <form onSubmit={submit} onKeyDown={onKeyDown} noValidate className="space-y-5" data-testid="run-form">
+    <form onSubmit={submit} onKeyDown={submitOnModEnter} noValidate className="space-y-5" data-testid="run-form">
       {specs.length === 0 && <p className="text-sm text-slate-500">This workflow takes no inputs.</p>}
       {specs.map((spec) => {
         const id = `input-${spec.name}`;
@@ -166,7 +168,7 @@ export function RunForm(props: {
                   onBusyChange={(busy) => setUploading((u) => (u[spec.name] === busy ? u : { ...u, [spec.name]: busy }))} />
               </div>
             )}
-            {error && <p role="alert" data-testid={`error-${spec.name}`} className="mt-1 text-sm text-red-600">{error}</p>}
+            {error && <p role="alert" data-testid={`error-${spec.name}`} className="mt-1 text-sm text-red-600 dark:text-red-400">{error}</p>}
           </div>
         );
       })}
@@ -175,7 +177,9 @@ export function RunForm(props: {
         <Button type="submit" disabled={pending || !canRun || Object.values(uploading).some(Boolean)}>
           {pending ? "Starting…" : (props.submitLabel ?? "Run")}
         </Button>
-        <span className="text-xs text-slate-400">{canRun ? "Ctrl/⌘ + Enter" : "Your role can view runs but not start them"}</span>
+        {canRun
+          ? <KeyHint combo="mod+enter" label="to run" />
+          : <span className="text-xs text-slate-500 dark:text-slate-400">Your role can view runs but not start them</span>}
       </div>
     </form>
   );

@@ -3,7 +3,7 @@
  * the steps it kept); on any run, the runs that re-ran it.
  */
 import Link from "next/link";
-import { formatRelative } from "@/components/ui/format";
+import { RelativeTime } from "@/components/ui/relative-time";
 import { StatusBadge } from "./status-badge";
 
 export interface LineageRun {
@@ -16,7 +16,6 @@ export interface LineageRun {
 }
 
 const short = (uuid: string) => uuid.slice(0, 8);
-const exact = (d: Date) => `${d.toISOString().replace("T", " ").slice(0, 19)} UTC`;
 
 export function RunLineage(props: {
   workspace: string;
@@ -44,7 +43,7 @@ export function RunLineage(props: {
               <Link href={runHref(parent.uuid)} data-testid="lineage-parent" className="font-mono font-medium text-indigo-700 hover:underline dark:text-indigo-300">
                 run {short(parent.uuid)}
               </Link>{" "}
-              <span className="text-slate-500">(v{parent.versionNumber}{parent.label ? ` · ${parent.label}` : ""}, <time dateTime={parent.createdAt.toISOString()} title={exact(parent.createdAt)}>{formatRelative(parent.createdAt, now)}</time>)</span>{" "}
+              <span className="text-slate-500">(v{parent.versionNumber}{parent.label ? ` · ${parent.label}` : ""}, <RelativeTime at={parent.createdAt} now={now} />)</span>{" "}
               <StatusBadge status={parent.status} />
             </>
           ) : (
@@ -68,7 +67,7 @@ export function RunLineage(props: {
                 <StatusBadge status={r.status} />
                 <span className="text-slate-500">
                   v{r.versionNumber}{r.rerunFromStep ? ` · from ${r.rerunFromStep}` : ""} ·{" "}
-                  <time dateTime={r.createdAt.toISOString()} title={exact(r.createdAt)}>{formatRelative(r.createdAt, now)}</time>
+                  <RelativeTime at={r.createdAt} now={now} />
                 </span>
               </li>
             ))}

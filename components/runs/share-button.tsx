@@ -8,6 +8,7 @@ import { useEffect, useId, useRef, useState, useTransition } from "react";
 import { createRunShareLinkAction, listRunShareLinksAction, type RunShareLinks } from "@/lib/actions/share-links";
 import { SHARE_EXPIRY_LABELS, shareExpiryChoiceSchema, type ShareExpiryChoice, type ShareLinkView } from "@/lib/schemas/share-links";
 import { Button } from "@/components/ui/button";
+import { toast } from "@/components/ui/toast";
 import { ShareLinkRow } from "@/components/share-links/share-link-row";
 
 /** `datetime-local` wants local "YYYY-MM-DDTHH:mm:ss". */
@@ -86,7 +87,7 @@ export function ShareButton({ workspace, runId }: { workspace: string; runId: st
             <h3 className="px-4 pt-3 text-xs font-semibold uppercase tracking-wide text-slate-500">
               Links to this run{list ? ` (${activeCount} active${list.links.length > activeCount ? ` of ${list.links.length}` : ""})` : ""}
             </h3>
-            {loadError && <p role="alert" className="px-4 py-3 text-sm text-red-600">{loadError}</p>}
+            {loadError && <p role="alert" className="px-4 py-3 text-sm text-red-600 dark:text-red-400">{loadError}</p>}
             {!list && !loadError && (
               <div className="space-y-2 px-4 py-3" aria-busy={loading}>
                 <div className="h-4 w-2/3 animate-pulse rounded bg-slate-100 dark:bg-slate-800" />
@@ -134,6 +135,7 @@ function CreateLinkForm(props: { workspace: string; runId: string; onCreated: (l
       const result = await createRunShareLinkAction({ workspace: props.workspace, runId: props.runId, includeInputs, expires, expiresAt });
       if (!result.ok) return setError(result.errors?.map((e) => e.msg).join("; ") || result.message);
       setCreated({ url: `${window.location.origin}${result.data.path}` });
+      toast.success("Share link created", { description: "Copy it now: it is shown only once." });
       setCopied(false);
       props.onCreated(result.data.link);
     });
@@ -148,6 +150,7 @@ function CreateLinkForm(props: { workspace: string; runId: string; onCreated: (l
       document.execCommand?.("copy");
     }
     setCopied(true);
+    toast.success("Link copied to the clipboard");
   }
 
   return (

@@ -6,6 +6,7 @@
 import { useState, useTransition, type FormEvent } from "react";
 import { createApiKeyAction, type CreatedKey } from "@/lib/actions/api-keys";
 import { Button } from "@/components/ui/button";
+import { toast } from "@/components/ui/toast";
 import { Field, fieldClass, readFailure } from "./secret-forms";
 
 export interface WorkflowChoice {
@@ -33,6 +34,7 @@ export function CreateApiKeyForm({ workspace, workflows }: { workspace: string; 
     startTransition(async () => {
       const result = await createApiKeyAction({ workspace, name, role, workflow, label: workflow ? label : "" });
       if (result.ok) {
+        toast.success(`Key “${result.data.name}” created`, { description: "Copy it now: it is shown only once." });
         setCreated(result.data);
         setName("");
         setWorkflow("");
@@ -90,7 +92,11 @@ function NewKeyPanel({ created, onDone }: { created: CreatedKey; onDone: () => v
   const [copied, setCopied] = useState<"yes" | "failed" | null>(null);
 
   function copy() {
-    navigator.clipboard?.writeText(created.key).then(() => setCopied("yes"), () => setCopied("failed"));
+    const copied = navigator.clipboard?.writeText(created.key) ?? Promise.reject(new Error("no clipboard"));
+    copied.then(
+      () => { setCopied("yes"); toast.success("Key copied to the clipboard"); },
+      () => { setCopied("failed"); toast.error("Could not copy the key", { description: "Select it and copy it by hand." }); },
+    );
   }
 
   return (

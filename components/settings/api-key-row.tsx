@@ -3,6 +3,7 @@
 import { useState, useTransition } from "react";
 import { revokeApiKeyAction } from "@/lib/actions/api-keys";
 import { Button } from "@/components/ui/button";
+import { toast } from "@/components/ui/toast";
 
 /** A time as words, with the exact UTC time on hover. Both computed on the server. */
 export interface ShownTime {
@@ -39,6 +40,7 @@ export function ApiKeyRow(props: {
       // On success the page is revalidated and this row shows the key as revoked.
       setConfirming(false);
       if (!result.ok) setMessage(result.message);
+      else toast.success(`Key “${name}” revoked`, { description: "Requests with it now fail." });
     });
   }
 
@@ -70,7 +72,7 @@ export function ApiKeyRow(props: {
           </div>
         </div>
         {canManage && !revoked && !confirming && (
-          <Button variant="ghost" type="button" className="text-red-600 dark:text-red-400" onClick={() => { setMessage(null); setConfirming(true); }}>Revoke</Button>
+          <Button variant="danger-outline" type="button" onClick={() => { setMessage(null); setConfirming(true); }}>Revoke</Button>
         )}
       </div>
       {canManage && !revoked && confirming && (

@@ -6,6 +6,8 @@
 import { useState, useTransition, type FormEvent } from "react";
 import { createInvitationAction, type CreatedInvitation } from "@/lib/actions/members";
 import { Button } from "@/components/ui/button";
+import { toast } from "@/components/ui/toast";
+import { RelativeTime } from "@/components/ui/relative-time";
 import { Field, fieldClass, readFailure } from "./secret-forms";
 import { ROLE_HINTS, type RoleName } from "./member-row";
 
@@ -29,6 +31,7 @@ export function CreateInvitationForm({ workspace, roles }: { workspace: string; 
     startTransition(async () => {
       const result = await createInvitationAction({ workspace, role, email, expiresInDays: Number.isFinite(expiresInDays) ? expiresInDays : 0 });
       if (result.ok) {
+        toast.success("Invitation link created", { description: "Copy it now: it is shown only once." });
         setCreated(result.data);
         setEmail("");
         setDays(String(DEFAULT_DAYS));
@@ -69,7 +72,11 @@ function NewInvitationPanel({ created, onDone }: { created: CreatedInvitation; o
   const link = typeof window === "undefined" ? created.path : `${window.location.origin}${created.path}`;
 
   function copy() {
-    navigator.clipboard?.writeText(link).then(() => setCopied("yes"), () => setCopied("failed"));
+    const copied = navigator.clipboard?.writeText(link) ?? Promise.reject(new Error("no clipboard"));
+    copied.then(
+      () => { setCopied("yes"); toast.success("Link copied to the clipboard"); },
+      () => { setCopied("failed"); toast.error("Could not copy the link", { description: "Select it and copy it by hand." }); },
+    );
   }
 
   return (
@@ -84,8 +91,8 @@ function NewInvitationPanel({ created, onDone }: { created: CreatedInvitation; o
         <Button type="button" variant="secondary" onClick={copy}>{copied === "yes" ? "Copied" : "Copy"}</Button>
       </div>
       <p className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-800 dark:border-amber-900 dark:bg-amber-950 dark:text-amber-300" data-testid="new-invite-warning">
-        Send this link now: <strong>it is shown only once.</strong> It works for one person, until{" "}
-        <time dateTime={created.expiresAt}>{created.expiresAt.replace("T", " ").slice(0, 16)} UTC</time>.
+        Send this link now: <strong>it is shown only once.</strong> It works for one person and expires{" "}
+        <RelativeTime at={created.expiresAt} />.
         {copied === "failed" && " (The browser refused the copy: select the link and copy it by hand.)"}
       </p>
       <Button type="button" variant="ghost" onClick={onDone}>Done</Button>

@@ -3,6 +3,7 @@
 import { useState, useTransition } from "react";
 import { revokeInvitationAction } from "@/lib/actions/members";
 import { Button } from "@/components/ui/button";
+import { toast } from "@/components/ui/toast";
 import { RoleBadge, Time, type RoleName, type ShownTime } from "./member-row";
 
 export type InvitationStateName = "pending" | "used" | "expired" | "revoked";
@@ -41,6 +42,7 @@ export function InvitationRow(props: {
       // On success the page is revalidated and the row shows the link as revoked.
       setConfirming(false);
       if (!result.ok) setMessage(result.message);
+      else toast.success("Invitation link revoked", { description: "Nobody can join with it now." });
     });
   }
 
@@ -63,7 +65,7 @@ export function InvitationRow(props: {
           </div>
         </div>
         {state === "pending" && !confirming && (
-          <Button variant="ghost" type="button" className="text-red-600 dark:text-red-400" onClick={() => { setMessage(null); setConfirming(true); }}>Revoke</Button>
+          <Button variant="danger-outline" type="button" onClick={() => { setMessage(null); setConfirming(true); }}>Revoke</Button>
         )}
       </div>
       {state === "pending" && confirming && (

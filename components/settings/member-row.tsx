@@ -8,6 +8,7 @@ import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import { changeMemberRoleAction, leaveWorkspaceAction, removeMemberAction } from "@/lib/actions/members";
 import { Button } from "@/components/ui/button";
+import { toast } from "@/components/ui/toast";
 
 export type RoleName = "owner" | "admin" | "member" | "viewer";
 
@@ -68,9 +69,13 @@ export function MemberRow(props: {
     setMessage(null);
     startTransition(async () => {
       const result = await changeMemberRoleAction({ workspace, userId, role: next });
-      if (!result.ok) setMessage(result.message);
+      if (!result.ok) {
+        setMessage(result.message);
+        return;
+      }
+      toast.success(isYou ? `Your role is now ${next}` : `${who} is now ${/^[aeiou]/.test(next) ? "an" : "a"} ${next}`);
       // Changing your own role changes what this page may show you.
-      else if (isYou) router.refresh();
+      if (isYou) router.refresh();
     });
   }
 
@@ -80,6 +85,7 @@ export function MemberRow(props: {
       if (isYou) {
         const result = await leaveWorkspaceAction({ workspace });
         if (result.ok) {
+          toast.success(`You left ${props.workspaceName}`);
           router.push(result.data.next);
           router.refresh();
           return;
@@ -89,6 +95,7 @@ export function MemberRow(props: {
         const result = await removeMemberAction({ workspace, userId });
         // On success the page is revalidated and this row disappears.
         if (!result.ok) setMessage(result.message);
+        else toast.success(`${who} removed`, { description: `They no longer have access to ${props.workspaceName}.` });
       }
       setConfirming(false);
     });
@@ -120,7 +127,7 @@ export function MemberRow(props: {
           </label>
         )}
         {(canRemove || (isYou && !lastOwner)) && !confirming && (
-          <Button variant="ghost" type="button" className="text-red-600 dark:text-red-400" disabled={pending}
+          <Button variant="danger-outline" type="button" disabled={pending}
             onClick={() => { setMessage(null); setConfirming(true); }}>
             {isYou ? "Leave" : "Remove"}
           </Button>

@@ -8,6 +8,8 @@ import { useState, useTransition, type FormEvent, type ReactNode } from "react";
 import { saveLlmProviderAction, saveSecretAction } from "@/lib/actions/secrets";
 import type { ActionResult } from "@/lib/actions/action-result";
 import { Button } from "@/components/ui/button";
+import { KeyHint, submitOnModEnter } from "@/components/ui/key-hint";
+import { toast } from "@/components/ui/toast";
 
 export const fieldClass =
   "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:outline-none disabled:bg-slate-50 disabled:text-slate-500 dark:border-slate-700 dark:bg-slate-950 dark:disabled:bg-slate-900";
@@ -94,6 +96,7 @@ export function LlmProviderForm({ workspace, fixedName, existingNames, onSaved, 
       if (result.ok) {
         setApiKey("");
         setSaved(`Saved “${result.data.name}”. Runs of llm steps now use this provider.`);
+        toast.success(fixedName ? `Secret “${result.data.name}” replaced` : `Secret “${result.data.name}” saved`, { description: "Stored encrypted." });
         onSaved?.(result.data.name);
         return;
       }
@@ -156,6 +159,7 @@ export function GenericSecretForm({ workspace, fixedName, existingNames, onSaved
         setValue("");
         if (!fixedName) setName("");
         setSaved(`Saved “${result.data.name}”.`);
+        toast.success(fixedName ? `Secret “${result.data.name}” replaced` : `Secret “${result.data.name}” saved`, { description: "Stored encrypted." });
         onSaved?.(result.data.name);
         return;
       }
@@ -166,7 +170,7 @@ export function GenericSecretForm({ workspace, fixedName, existingNames, onSaved
   }
 
   return (
-    <form onSubmit={submit} noValidate className="space-y-4" data-testid={`${idPrefix}-form`}>
+    <form onSubmit={submit} onKeyDown={submitOnModEnter} noValidate className="space-y-4" data-testid={`${idPrefix}-form`}>
       {!fixedName && (
         <Field id={id("name")} label="Secret name" error={errors.name} hint="Letters, digits, '_', '.' and '-'.">
           <input id={id("name")} className={`${fieldClass} font-mono`} value={name} onChange={(e) => setName(e.target.value)}
@@ -186,6 +190,7 @@ export function GenericSecretForm({ workspace, fixedName, existingNames, onSaved
       <div className="flex items-center gap-2">
         <Button type="submit" disabled={pending}>{pending ? "Saving…" : fixedName ? "Replace value" : "Save secret"}</Button>
         {onCancel && <Button type="button" variant="ghost" onClick={onCancel}>Cancel</Button>}
+        <KeyHint combo="mod+enter" className="ml-auto" />
       </div>
     </form>
   );

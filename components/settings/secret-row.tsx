@@ -3,6 +3,7 @@
 import { useState, useTransition } from "react";
 import { deleteSecretAction } from "@/lib/actions/secrets";
 import { Button } from "@/components/ui/button";
+import { toast } from "@/components/ui/toast";
 import { SecretEditor } from "./secret-forms";
 
 export function SecretRow(props: {
@@ -29,7 +30,9 @@ export function SecretRow(props: {
       if (!result.ok) {
         setMessage(result.message);
         setMode("view");
+        return;
       }
+      toast.success(`Secret “${name}” deleted`, { description: "Runs that use it will fail until it is added again." });
     });
   }
 
@@ -51,7 +54,7 @@ export function SecretRow(props: {
         {canManage && mode === "view" && (
           <div className="flex gap-2">
             <Button variant="secondary" type="button" onClick={() => { setMessage(null); setNotice(null); setMode("replace"); }}>Replace</Button>
-            <Button variant="ghost" type="button" className="text-red-600 dark:text-red-400" onClick={() => { setMessage(null); setNotice(null); setMode("confirm-delete"); }}>Delete</Button>
+            <Button variant="danger-outline" type="button" onClick={() => { setMessage(null); setNotice(null); setMode("confirm-delete"); }}>Delete</Button>
           </div>
         )}
         {canManage && mode === "confirm-delete" && (

@@ -1,27 +1,19 @@
 /** Times on share links: relative words, with the exact UTC time on hover. */
-import { formatRelative } from "@/components/ui/format";
+import { formatExactUtc, formatUntil } from "@/components/ui/format";
+import { RelativeTime } from "@/components/ui/relative-time";
 
-/** "in 5 min", "in 3 h", "in 6 d" for a time ahead of `now`. */
-export function formatUntil(iso: string, now: number): string {
-  const s = Math.round((Date.parse(iso) - now) / 1000);
-  if (s <= 0) return formatRelative(iso, now);
-  if (s < 60) return `in ${s} s`;
-  if (s < 3600) return `in ${Math.round(s / 60)} min`;
-  // Nearest unit: a 1-day link reads "in 1 d" just after it is made, not "in 24 h".
-  if (s < 86_400 - 1800) return `in ${Math.round(s / 3600)} h`;
-  return `in ${Math.round(s / 86_400)} d`;
-}
+export { formatUntil };
 
 export function exactUtc(iso: string): string {
-  return `${iso.replace("T", " ").slice(0, 19)} UTC`;
+  return formatExactUtc(iso);
 }
 
-/** A past time as words ("5 min ago"), exact on hover. */
+/** A past time as words ("5 min ago"), exact on hover (a clock a little behind reads "just now"). */
 export function Ago({ iso, now }: { iso: string; now: number }) {
-  return <time dateTime={iso} title={exactUtc(iso)}>{formatRelative(iso, now)}</time>;
+  return <RelativeTime at={iso} now={Math.max(now, Date.parse(iso))} />;
 }
 
 /** A future time as words ("in 3 h"), exact on hover. */
 export function Until({ iso, now }: { iso: string; now: number }) {
-  return <time dateTime={iso} title={exactUtc(iso)}>{formatUntil(iso, now)}</time>;
+  return <RelativeTime at={iso} now={now} />;
 }

@@ -8,6 +8,7 @@ import { useState, useTransition } from "react";
 import { revokeShareLinkAction } from "@/lib/actions/share-links";
 import type { ShareLinkState, ShareLinkView } from "@/lib/schemas/share-links";
 import { Button } from "@/components/ui/button";
+import { toast } from "@/components/ui/toast";
 import { Ago, Until } from "./link-times";
 
 const STATE_STYLE: Record<ShareLinkState, string> = {
@@ -42,6 +43,7 @@ export function ShareLinkRow(props: {
       setConfirming(false);
       if (!result.ok) return setMessage(result.message);
       setRevoked(result.data);
+      toast.success("Share link revoked", { description: "It now answers “This link does not work”." });
       props.onRevoked?.(result.data);
     });
   }
@@ -79,7 +81,7 @@ export function ShareLinkRow(props: {
           </div>
         </div>
         {props.canRevoke && link.state === "active" && !confirming && (
-          <Button variant="ghost" type="button" className="text-red-600 dark:text-red-400"
+          <Button variant="danger-outline" type="button"
             onClick={() => { setMessage(null); setConfirming(true); }}>Revoke</Button>
         )}
       </div>

@@ -3,6 +3,7 @@
 import { useState, useTransition, type FormEvent } from "react";
 import { moveLabelAction } from "@/lib/actions/workflows";
 import { Button } from "@/components/ui/button";
+import { toast } from "@/components/ui/toast";
 import { Field, fieldClass, readFailure } from "@/components/settings/secret-forms";
 
 export function MoveLabelForm(props: {
@@ -32,6 +33,7 @@ export function MoveLabelForm(props: {
       if (result.ok) {
         // The page is revalidated: the labels list and the history show the move.
         setDone(`${result.data.label} now points at v${result.data.version}`);
+        toast.success(`Label ${result.data.label} moved`, { description: `It now points at v${result.data.version}.` });
         return;
       }
       const failure = readFailure(result, ["label", "version"]);

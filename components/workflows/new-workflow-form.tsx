@@ -4,10 +4,12 @@
  * from a file, checked as it is typed. Creating publishes the definition as v1.
  */
 import { useRouter } from "next/navigation";
-import { useState, useTransition, type FormEvent, type KeyboardEvent } from "react";
+import { useState, useTransition, type FormEvent } from "react";
 import { createWorkflowAction } from "@/lib/actions/workflows";
 import type { WorkflowFileMeta } from "@/lib/engine/definition-source";
 import { Button } from "@/components/ui/button";
+import { KeyHint, submitOnModEnter } from "@/components/ui/key-hint";
+import { toast } from "@/components/ui/toast";
 import { Field, fieldClass } from "@/components/settings/secret-forms";
 import { DefinitionField } from "./definition-field";
 import { readWorkflowFailure } from "./form-errors";
@@ -59,6 +61,7 @@ export function NewWorkflowForm({ workspace, importFirst, canEdit }: { workspace
     startTransition(async () => {
       const result = await createWorkflowAction({ workspace, name, title, description, message, text });
       if (result.ok) {
+        toast.success(`Workflow ${result.data.name} created`, { description: "Published as v1." });
         router.push(`/w/${workspace}/workflows/${result.data.name}/versions?published=1`);
         return;
       }
@@ -69,16 +72,8 @@ export function NewWorkflowForm({ workspace, importFirst, canEdit }: { workspace
     });
   }
 
-  // Ctrl/Cmd+Enter submits from anywhere in the form, the editor included.
-  function keyDown(e: KeyboardEvent<HTMLFormElement>) {
-    if (e.key === "Enter" && (e.metaKey || e.ctrlKey)) {
-      e.preventDefault();
-      e.currentTarget.requestSubmit();
-    }
-  }
-
   return (
-    <form onSubmit={submit} onKeyDown={keyDown} noValidate className="space-y-5" data-testid="new-workflow-form">
+    <form onSubmit={submit} onKeyDown={submitOnModEnter} noValidate className="space-y-5" data-testid="new-workflow-form">
       <div className="grid gap-4 md:grid-cols-2">
         <Field id="wf-name" label="Name" error={errors.name} hint="Used in URLs and the API: lower-case letters, digits, '-' and '_'.">
           <input id="wf-name" className={`${fieldClass} font-mono`} value={name} onChange={(e) => setName(e.target.value)}
@@ -105,12 +100,15 @@ export function NewWorkflowForm({ workspace, importFirst, canEdit }: { workspace
               maxLength={2000} autoComplete="off" disabled={!canEdit} />
           </Field>
         </div>
-        <Button type="submit" disabled={pending || !canEdit} data-testid="create-workflow">{pending ? "Creating…" : "Create workflow"}</Button>
+        <div className="flex items-center gap-3">
+          {canEdit && <KeyHint combo="mod+enter" />}
+          <Button type="submit" disabled={pending || !canEdit} data-testid="create-workflow">{pending ? "Creating…" : "Create workflow"}</Button>
+        </div>
       </div>
       {failure && (
         <p role="alert" data-testid="workflow-form-error" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700 dark:bg-red-950 dark:text-red-300">{failure}</p>
       )}
-      <p className="text-xs text-slate-500">Creating publishes this definition as v1. Press Ctrl+Enter (⌘+Enter) to submit.</p>
+      <p className="text-xs text-slate-500">Creating publishes this definition as v1. Ctrl+Enter (⌘+Enter) in any field creates it.</p>
     </form>
   );
 }

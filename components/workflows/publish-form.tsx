@@ -4,9 +4,11 @@
  * as the next immutable version with a message. Viewers see the text read-only.
  */
 import { useRouter } from "next/navigation";
-import { useState, useTransition, type FormEvent, type KeyboardEvent } from "react";
+import { useState, useTransition, type FormEvent } from "react";
 import { publishVersionAction } from "@/lib/actions/workflows";
 import { Button } from "@/components/ui/button";
+import { KeyHint, submitOnModEnter } from "@/components/ui/key-hint";
+import { toast } from "@/components/ui/toast";
 import { Field, fieldClass } from "@/components/settings/secret-forms";
 import { DefinitionField } from "./definition-field";
 import { readWorkflowFailure } from "./form-errors";
@@ -39,6 +41,7 @@ export function PublishForm(props: {
     startTransition(async () => {
       const result = await publishVersionAction({ workspace, workflow, message, text });
       if (result.ok) {
+        toast.success(`Published v${result.data.version}`, { description: "Point a label at it to use it by name." });
         router.push(`/w/${workspace}/workflows/${workflow}/versions?published=${result.data.version}`);
         return;
       }
@@ -49,15 +52,8 @@ export function PublishForm(props: {
     });
   }
 
-  function keyDown(e: KeyboardEvent<HTMLFormElement>) {
-    if (e.key === "Enter" && (e.metaKey || e.ctrlKey)) {
-      e.preventDefault();
-      e.currentTarget.requestSubmit();
-    }
-  }
-
   return (
-    <form onSubmit={submit} onKeyDown={keyDown} noValidate className="space-y-5" data-testid="publish-form">
+    <form onSubmit={submit} onKeyDown={submitOnModEnter} noValidate className="space-y-5" data-testid="publish-form">
       <DefinitionField workspace={workspace} value={text} onChange={setText} check={check} readOnly={!canEdit} />
       <div className="flex flex-wrap items-end gap-3">
         <div className="min-w-[16rem] flex-1">
@@ -70,9 +66,12 @@ export function PublishForm(props: {
         {!unchanged && canEdit && (
           <Button type="button" variant="ghost" onClick={() => setText(props.baseText)} disabled={pending}>Discard changes</Button>
         )}
-        <Button type="submit" disabled={pending || !canEdit} data-testid="publish-version">
-          {pending ? "Publishing…" : `Publish v${props.nextVersion}`}
-        </Button>
+        <div className="flex items-center gap-3">
+          {canEdit && <KeyHint combo="mod+enter" />}
+          <Button type="submit" disabled={pending || !canEdit} data-testid="publish-version">
+            {pending ? "Publishing…" : `Publish v${props.nextVersion}`}
+          </Button>
+        </div>
       </div>
       {unchanged && canEdit && <p className="text-xs text-slate-500">The text is the same as v{props.baseVersion}: publishing now makes an identical new version.</p>}
       {failure && (

@@ -1,7 +1,7 @@
 /** The top of every workflow page: breadcrumb, title, description and the tabs (Run, Versions & labels, Edit, Compare). */
 import Link from "next/link";
 import type { ReactNode } from "react";
-import { formatRelative } from "@/components/ui/format";
+import { RelativeTime } from "@/components/ui/relative-time";
 
 export type WorkflowTab = "run" | "versions" | "edit" | "compare";
 
@@ -54,14 +54,13 @@ export function WorkflowNotFound({ workspace, message }: { workspace: string; me
     <div role="alert" data-testid="page-error" className="rounded-lg border border-amber-300 bg-amber-50 p-6 dark:border-amber-800 dark:bg-amber-950">
       <h1 className="font-semibold">{message}</h1>
       <p className="mt-1 text-sm">It may have been renamed, or it belongs to another workspace.</p>
-      <Link href={`/w/${workspace}/workflows`} className="mt-3 inline-block text-sm text-indigo-600 hover:underline">← All workflows</Link>
+      <Link href={`/w/${workspace}/workflows`} className="mt-3 inline-block text-sm text-indigo-600 hover:underline dark:text-indigo-400">← All workflows</Link>
     </div>
   );
 }
 
 /** A time in words, with the exact UTC time on hover. */
 export function When({ at, now }: { at: Date; now: number }) {
-  const iso = at.toISOString();
-  return <time dateTime={iso} title={iso.replace("T", " ").slice(0, 19) + " UTC"}>{formatRelative(at, now)}</time>;
+  return <RelativeTime at={at} now={now} />;
 }
 

@@ -4,6 +4,7 @@ import { getSessionUserId } from "@/lib/auth/session";
 import { NotFoundError } from "@/lib/services/errors";
 import { previewInvitation, type InvitationPreview } from "@/lib/services/invitations";
 import { AcceptInvitation } from "@/components/invite/accept-invitation";
+import { RelativeTime } from "@/components/ui/relative-time";
 
 export const metadata = { title: "Invitation", robots: { index: false } };
 
@@ -42,7 +43,7 @@ export default async function InvitePage({ params }: { params: Promise<{ token: 
   }
   const { workspace, role } = invitation;
   const openLink = (
-    <Link href={`/w/${workspace.slug}/workflows`} className="inline-block font-medium text-indigo-600 hover:underline">
+    <Link href={`/w/${workspace.slug}/workflows`} className="inline-block font-medium text-indigo-600 hover:underline dark:text-indigo-400">
       Open {workspace.name} →
     </Link>
   );
@@ -62,12 +63,11 @@ export default async function InvitePage({ params }: { params: Promise<{ token: 
       </Panel>
     );
   }
-  const expires = invitation.expiresAt.toISOString();
   const details = (
     <p>
       You are invited to join <strong>{workspace.name}</strong> as <strong data-testid="invite-role">{role}</strong>
       {invitation.email && <> (for {invitation.email})</>}. The link expires{" "}
-      <time dateTime={expires}>{expires.replace("T", " ").slice(0, 16)} UTC</time>.
+      <RelativeTime at={invitation.expiresAt} now={Date.now()} />.
     </p>
   );
   if (!userId) {

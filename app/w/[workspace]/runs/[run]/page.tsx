@@ -6,6 +6,7 @@ import { getRunLineage, listReusedSteps } from "@/lib/services/run-lineage";
 import { loadRerunOptions, loadRunPageData } from "@/lib/services/run-page";
 import { NotFoundError } from "@/lib/services/errors";
 import { can } from "@/lib/services/permissions";
+import { RelativeTime } from "@/components/ui/relative-time";
 import { CancelRunButton } from "@/components/runs/cancel-run-button";
 import { OriginBadge } from "@/components/runs/origin-badge";
 import { RerunPanel } from "@/components/runs/rerun-panel";
@@ -29,9 +30,12 @@ export default async function RunPage({ params, searchParams }: { params: Params
     run = await getRunDetail(actor, runId);
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;
-    return <p role="alert" className="rounded-lg border border-amber-300 bg-amber-50 p-6 dark:bg-amber-950">Run not found.</p>;
+    return <p role="alert" className="rounded-lg border border-amber-300 bg-amber-50 p-6 text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-200">
+        Run not found. <Link href={`/w/${workspace}/runs`} className="font-medium text-indigo-600 hover:underline dark:text-indigo-400">Back to runs</Link>
+      </p>;
   }
   const canRun = can(actor.role, "run");
+  const now = Date.now();
   const [{ stepSpecs, frames, definition }, doc, lineage] = await Promise.all([
     loadRunPageData(run), getRunDocument(actor, run.uuid), getRunLineage(actor, run),
   ]);
@@ -61,7 +65,7 @@ export default async function RunPage({ params, searchParams }: { params: Params
           </h1>
           <p className="font-mono text-xs text-slate-400">
             run <span data-testid="run-id">{run.uuid}</span> · <OriginBadge origin={run.origin} /> · started{" "}
-            <time dateTime={run.createdAt.toISOString()} title={run.createdAt.toISOString()}>{run.createdAt.toISOString().replace("T", " ").slice(0, 19)} UTC</time>
+            <RelativeTime at={run.createdAt} now={now} live testId="run-created" />
           </p>
         </div>
         <div className="flex flex-wrap items-start gap-2">
