@@ -1,0 +1,166 @@
+/**
+ * Files in an S3-compatible bucket (AWS S3, MinIO, Ceph, R2, …). Uploads stream through
+ * @aws-sdk/lib-storage's multipart Upload one part at a time, so memory per upload stays
+ * near one part (5 MiB by default) whatever the file's size.
+ */
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { lazyWebStream } from "./lazy-web-stream";
+import { FileTooLargeError, MeteredStream } from "./metered-stream";
+import { checkKey, MissingFileError, type FileStore, type PutResult, type PutStreamOptions } from "./store";
+
+export interface S3StoreConfig {
+  bucket: string;
+  /** For S3-compatible servers (MinIO, …): requests go there, path-style. Unset = AWS. */
+  endpoint?: string;
+  region: string;
+  /** Prepended to every key, e.g. `flowdeck` (stored as `flowdeck/<key>`). */
+  prefix?: string;
+  /** Unset: the SDK's default chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, profiles, roles). */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Bytes per uploaded part (at least 5 MiB, S3's minimum). */
+  partSize?: number;
+  /** Parts uploaded at once per upload; each one in flight is held in memory. */
+  queueSize?: number;
+}
+
+/** The S3 settings from the environment, or null when FLOWDECK_S3_BUCKET is not set. */
+export function s3ConfigFromEnv(env: NodeJS.ProcessEnv = process.env): S3StoreConfig | null {
+  const bucket = env.FLOWDECK_S3_BUCKET?.trim();
+  if (!bucket) return null;
+  return {
+    bucket,
+    endpoint: env.FLOWDECK_S3_ENDPOINT?.trim() || undefined,
+    region: env.FLOWDECK_S3_REGION?.trim() || env.AWS_REGION?.trim() || "us-east-1",
+    prefix: env.FLOWDECK_S3_PREFIX ?? "",
+  };
+}
+
+/** `a/b` → `a/b/`; refuses anything that is not plain path segments. */
+function normalizePrefix(prefix: string): string {
+  const trimmed = prefix.trim().replace(/^\/+|\/+$/g, "");
+  if (!trimmed) return "";
+  if (!/^[\w.-]+(?:\/[\w.-]+)*$/.test(trimmed) || trimmed.split("/").some((s) => s === "." || s === "..")) {
+    throw new Error(`FLOWDECK_S3_PREFIX must be plain path segments (letters, digits, . _ -), got ${prefix}`);
+  }
+  return `${trimmed}/`;
+}
+
+/** S3 refuses smaller parts (except the last). */
+const MIN_PART_SIZE = 5 * 1024 * 1024;
+
+const isMissing = (error: unknown) => {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === "NoSuchKey" || e?.name === "NotFound" || e?.$metadata?.httpStatusCode === 404;
+};
+
+export class S3FileStore implements FileStore {
+  readonly client: S3Client;
+  readonly prefix: string;
+  private readonly partSize: number;
+  private readonly queueSize: number;
+
+  constructor(readonly config: S3StoreConfig) {
+    this.prefix = normalizePrefix(config.prefix ?? "");
+    const clientConfig: S3ClientConfig = {
+      region: config.region,
+      credentials: config.credentials,
+    };
+    if (config.endpoint) {
+      clientConfig.endpoint = config.endpoint;
+      clientConfig.forcePathStyle = true;
+      // Many S3-compatible servers do not know the newer flexible checksums: send them only
+      // where an operation requires them.
+      clientConfig.requestChecksumCalculation = "WHEN_REQUIRED";
+      clientConfig.responseChecksumValidation = "WHEN_REQUIRED";
+    }
+    this.client = new S3Client(clientConfig);
+    this.partSize = Math.max(config.partSize ?? 0, MIN_PART_SIZE);
+    this.queueSize = Math.max(1, config.queueSize ?? 1);
+  }
+
+  private objectKey(key: string): string {
+    return this.prefix + checkKey(key);
+  }
+
+  async put(key: string, bytes: Uint8Array) {
+    await this.client.send(new PutObjectCommand({ Bucket: this.config.bucket, Key: this.objectKey(key), Body: bytes }));
+  }
+
+  async putStream(key: string, body: Readable | ReadableStream<Uint8Array>, opts: PutStreamOptions = {}): Promise<PutResult> {
+    const meter = new MeteredStream(opts.maxBytes);
+    const source = body instanceof Readable ? body : Readable.fromWeb(body as import("node:stream/web").ReadableStream);
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.config.bucket, Key: this.objectKey(key), Body: meter, ContentType: opts.contentType },
+      partSize: this.partSize,
+      queueSize: this.queueSize,
+      leavePartsOnError: false,
+    });
+    // The object only appears when the upload completes, which needs the meter to end
+    // cleanly; a source error or the size limit fails the meter, and so the upload.
+    const done = upload.done().catch((error) => {
+      meter.destroy(error); // stop reading the source: nothing consumes it any more
+      throw error;
+    });
+    const [piped, uploaded] = await Promise.allSettled([pipeline(source, meter), done]);
+    if (piped.status === "rejected" || uploaded.status === "rejected") {
+      // A multipart upload that fails is aborted (its parts dropped) and never becomes an
+      // object. Only an upload that completed while its source still failed left one.
+      if (uploaded.status === "fulfilled") await this.remove(key).catch(() => {});
+      if (meter.tooLarge) throw new FileTooLargeError(opts.maxBytes!);
+      // The source's own error says more than the upload's (which only saw its input fail).
+      throw piped.status === "rejected" ? piped.reason : (uploaded as PromiseRejectedResult).reason;
+    }
+    return { size: meter.received, sha256: meter.sha256() };
+  }
+
+  async get(key: string) {
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: this.objectKey(key) }));
+      if (!out.Body) return new Uint8Array();
+      return await out.Body.transformToByteArray();
+    } catch (error) {
+      throw isMissing(error) ? new MissingFileError(key) : error;
+    }
+  }
+
+  stream(key: string) {
+    const Key = this.objectKey(key);
+    return lazyWebStream(
+      async (abortSignal) => {
+        const out = await this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key }), { abortSignal });
+        return (out.Body as Readable | undefined) ?? Readable.from([]);
+      },
+      (error) => (isMissing(error) ? new MissingFileError(key) : error),
+    );
+  }
+
+  /** A server-side copy then a delete: the bytes never pass through this process. */
+  async move(fromKey: string, toKey: string) {
+    const from = this.objectKey(fromKey);
+    try {
+      await this.client.send(new CopyObjectCommand({
+        Bucket: this.config.bucket,
+        Key: this.objectKey(toKey),
+        CopySource: `${this.config.bucket}/${from.split("/").map(encodeURIComponent).join("/")}`,
+      }));
+    } catch (error) {
+      throw isMissing(error) ? new MissingFileError(fromKey) : error;
+    }
+    await this.remove(fromKey);
+  }
+
+  async remove(key: string) {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.config.bucket, Key: this.objectKey(key) }));
+  }
+}
