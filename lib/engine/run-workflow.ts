@@ -25,6 +25,12 @@ export interface ExecuteWorkflowOptions {
   completed?: Record<string, { output: unknown }>;
   /** Aborting it cancels the run. */
   signal?: AbortSignal;
+  /**
+   * Aborting it pauses the run: no further step starts, the running ones finish, and then
+   * the run resolves with `paused: true` and no run_finished (it can be resumed later from
+   * its finished steps). Used to hand runs back on shutdown.
+   */
+  pause?: AbortSignal;
   /** Event sink; awaited for run/step lifecycle events (dependants start after step_finished). */
   emit: (event: EngineEvent) => void | Promise<void>;
   ports: EnginePorts;
@@ -45,6 +51,8 @@ export interface RunOutcome {
   totalTokens: number;
   /** Output of every step that succeeded (including resumed ones). */
   stepOutputs: Record<string, unknown>;
+  /** The run was paused before its end (see ExecuteWorkflowOptions.pause); status is then "cancelled". */
+  paused?: boolean;
 }
 
 type StepState = "waiting" | "running" | "succeeded" | "skipped" | "failed" | "cancelled";
@@ -114,6 +122,10 @@ class WorkflowRun {
     const onCancel = () => this.halt(new StepError("cancelled", "The run was cancelled"));
     if (signal?.aborted) onCancel();
     else signal?.addEventListener("abort", onCancel, { once: true });
+    // Pausing starts nothing new; pump() resolves once the running steps are done.
+    const pause = this.options.pause;
+    const onPause = () => this.pump();
+    pause?.addEventListener("abort", onPause, { once: true });
 
     try {
       const done = new Promise<void>((resolve) => (this.resolveDone = resolve));
@@ -122,6 +134,14 @@ class WorkflowRun {
       await done;
     } finally {
       signal?.removeEventListener("abort", onCancel);
+      pause?.removeEventListener("abort", onPause);
+    }
+    if (pause?.aborted && !this.stop.signal.aborted && [...this.state.values()].some((s) => s === "waiting")) {
+      if (this.sinkError) throw this.sinkError.error;
+      return {
+        status: "cancelled", paused: true, durationMs: Math.round(performance.now() - this.startedAt),
+        totalSteps: this.steps.length, totalTokens: this.totalTokens, stepOutputs: this.stepOutputs,
+      };
     }
     return this.finish(this.failure);
   }
@@ -150,7 +170,7 @@ class WorkflowRun {
 
   /** Starts ready steps while there is room; resolves the run when nothing is left to do. */
   private pump(): void {
-    while (!this.stop.signal.aborted && this.running < this.maxConcurrency && this.ready.length > 0) {
+    while (!this.stop.signal.aborted && !this.options.pause?.aborted && this.running < this.maxConcurrency && this.ready.length > 0) {
       const step = this.ready.shift()!;
       this.running++;
       this.state.set(step.id, "running");

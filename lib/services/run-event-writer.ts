@@ -34,10 +34,15 @@ export class RunEventWriter {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private writing: Promise<void> = Promise.resolve();
 
+  /**
+   * `leaseOwner`: write only while the run is leased to this owner (an executor that lost
+   * its lease to another one cannot write over it; its flushes reject with LeaseLostError).
+   */
   constructor(
     private readonly runId: number,
     private readonly workspaceId: number,
     private seq: number,
+    private readonly leaseOwner?: string,
   ) {}
 
   get lastSeq(): number {
@@ -83,7 +88,7 @@ export class RunEventWriter {
   }
 
   private async write(events: EventRow[], steps: StepRow[], run: RunPatch, outputs: string | undefined): Promise<void> {
-    await writeRunLogBatch({ runId: this.runId, workspaceId: this.workspaceId, events, steps, run, outputs });
+    await writeRunLogBatch({ runId: this.runId, workspaceId: this.workspaceId, events, steps, run, outputs, leaseOwner: this.leaseOwner });
     const lastSeq = events.at(-1)?.seq;
     if (lastSeq) notifyRunEvents(this.runId, lastSeq, events[events.length - 1].type === "run_finished");
   }

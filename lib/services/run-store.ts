@@ -139,6 +139,19 @@ export interface RunLogBatch {
   run: RunPatch;
   /** JSON text of the run's final outputs. */
   outputs?: string;
+  /**
+   * Fencing: when set, the batch is written only while the run's lease is still this
+   * owner's; otherwise nothing is written and LeaseLostError is thrown.
+   */
+  leaseOwner?: string;
+}
+
+/** The run's lease belongs to someone else now: the writer must stop (nothing was written). */
+export class LeaseLostError extends Error {
+  constructor(readonly runId: number) {
+    super(`Run ${runId} is no longer leased to this executor`);
+    this.name = "LeaseLostError";
+  }
 }
 
 /** Writes a batch atomically. */
@@ -173,7 +186,14 @@ function writeDirect(batch: RunLogBatch): Promise<void> {
       columns.push("lastSeq");
       values.push(lastSeq);
     }
-    if (columns.length > 0) {
+    if (batch.leaseOwner !== undefined) {
+      // Always touch the row when fenced, so a batch of step rows alone is checked too.
+      if (columns.length === 0) columns.push("id"), values.push(runId);
+      const changed = s.run(
+        `UPDATE "Run" SET ${columns.map((c) => `"${c}" = ?`).join(", ")} WHERE "id" = ? AND "leaseOwner" = ?`, ...values, runId, batch.leaseOwner,
+      );
+      if (changed === 0) throw new LeaseLostError(runId);
+    } else if (columns.length > 0) {
       s.run(`UPDATE "Run" SET ${columns.map((c) => `"${c}" = ?`).join(", ")} WHERE "id" = ?`, ...values, runId);
     }
     if (batch.outputs !== undefined) s.run(UPDATE_OUTPUTS, batch.outputs, runId);
@@ -183,10 +203,18 @@ function writeDirect(batch: RunLogBatch): Promise<void> {
 async function writeWithPrisma(batch: RunLogBatch): Promise<void> {
   const { runId, workspaceId } = batch;
   const lastSeq = batch.events.at(-1)?.seq;
-  await db.$transaction([
-    ...(batch.events.length ? [db.runEvent.createMany({ data: batch.events.map((e) => ({ runId, workspaceId, ...e })) })] : []),
-    ...(batch.steps.length ? [db.stepRun.createMany({ data: batch.steps.map((r) => ({ runId, workspaceId, ...r })) })] : []),
-    db.run.update({ where: { id: runId }, data: { ...batch.run, ...(lastSeq !== undefined ? { lastSeq } : {}) } }),
-    ...(batch.outputs !== undefined ? [db.runPayload.update({ where: { runId }, data: { outputs: batch.outputs } })] : []),
-  ]);
+  const fence = batch.leaseOwner !== undefined ? { leaseOwner: batch.leaseOwner } : {};
+  try {
+    await db.$transaction([
+      // The fenced run update goes first: if the lease is gone, nothing else is attempted.
+      db.run.update({ where: { id: runId, ...fence }, data: { ...batch.run, ...(lastSeq !== undefined ? { lastSeq } : {}) } }),
+      ...(batch.events.length ? [db.runEvent.createMany({ data: batch.events.map((e) => ({ runId, workspaceId, ...e })) })] : []),
+      ...(batch.steps.length ? [db.stepRun.createMany({ data: batch.steps.map((r) => ({ runId, workspaceId, ...r })) })] : []),
+      ...(batch.outputs !== undefined ? [db.runPayload.update({ where: { runId }, data: { outputs: batch.outputs } })] : []),
+    ]);
+  } catch (error) {
+    // P2025: no run row matched (with the fence: the lease belongs to someone else).
+    if (batch.leaseOwner !== undefined && (error as { code?: string })?.code === "P2025") throw new LeaseLostError(runId);
+    throw error;
+  }
 }

@@ -134,7 +134,7 @@ export async function startRun(actor: Actor, req: StartRunRequest): Promise<Star
       completed: Object.fromEntries(reuse.map((s) => [s.stepId, { output: s.output == null ? null : JSON.parse(s.output) }])),
     });
   } else {
-    enqueueRun(run.id);
+    await enqueueRun(run.id);
   }
   return {
     id: run.id, uuid: run.uuid, status,

@@ -1,0 +1,28 @@
+/**
+ * The reaper of worker mode: on start and then on a timer, runs that want an executor but
+ * have no live job (their worker died, or their enqueue was lost) are made runnable again
+ * (requeueStalledRuns). Every worker and the web process run one; an advisory lock keeps
+ * their passes from overlapping.
+ */
+import { LEASE_MS, requeueStalledRuns } from "../services/run-execution";
+
+export interface Reaper {
+  /** One pass now; resolves to the runs it requeued. */
+  runNow(): Promise<number[]>;
+  stop(): void;
+}
+
+export function startReaper(intervalMs = Math.max(250, Math.floor(LEASE_MS / 2))): Reaper {
+  let running: Promise<number[]> | null = null;
+  const runNow = () =>
+    (running ??= requeueStalledRuns()
+      .catch((err) => {
+        console.error("[reaper] pass failed:", (err as Error).message);
+        return [] as number[];
+      })
+      .finally(() => (running = null)));
+  void runNow();
+  const timer = setInterval(() => void runNow(), intervalMs);
+  timer.unref?.();
+  return { runNow, stop: () => clearInterval(timer) };
+}
