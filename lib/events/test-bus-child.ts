@@ -4,11 +4,15 @@
  * DATABASE_URL pointing at the shared PostgreSQL database. It prints one JSON line per thing
  * it has to say on stdout.
  *
- *   write <runId> <workspaceId> <count> [killOwnListenerAt]
+ *   write <runId> <workspaceId> <count> [killOwnListenerAt=0] [everyMs=0]
  *       Writes `count` text_chunk events and then run_finished through the real
- *       RunEventWriter (a few events per tick, like a streaming step), optionally
- *       terminating its own LISTEN connection after `killOwnListenerAt` events.
+ *       RunEventWriter: a few events per tick like a fast streaming step (everyMs 0), or
+ *       one event every `everyMs` ms. Optionally terminates its own LISTEN connection
+ *       after `killOwnListenerAt` events.
  *       Each event's data carries `sentAt` (ms since the epoch, sub-ms) and `i`.
+ *   ping <runId> <count> <everyMs>
+ *       Only the bus, no database writes: `count` notifyRunEvents(runId, seq) where seq is
+ *       the send time in microseconds since the epoch (for the bus-hop latency bench).
  *   listen-cancel
  *       Prints {"cancel": runId, "stored": bool} for every cancel signal heard (stored:
  *       whether the run's cancelRequestedAt is visible already).
@@ -25,7 +29,7 @@ await startEventBus();
 if (!eventBusStatus().connected) throw new Error("the event bus did not connect");
 
 if (mode === "write") {
-  const [runId, workspaceId, count, killAt] = args.map(Number);
+  const [runId, workspaceId, count, killAt, everyMs = 0] = args.map(Number);
   const { RunEventWriter } = await import("../services/run-event-writer");
   say({ ready: true, pid: process.pid });
   const writer = new RunEventWriter(runId, workspaceId, 0);
@@ -34,7 +38,8 @@ if (mode === "write") {
     writer.append("text_chunk", { stepId: "s", text: `chunk ${i} `, i, sentAt: performance.timeOrigin + performance.now() });
     if (i === killAt) await terminateOwnListener();
     // A few chunks per tick, then let timers (the writer's batch flush) and I/O run.
-    if (i % 5 === 0) await new Promise((r) => setTimeout(r, 1));
+    if (everyMs > 0) await sleepUntil(started + i * everyMs);
+    else if (i % 5 === 0) await new Promise((r) => setTimeout(r, 1));
   }
   writer.append("run_finished", { status: "succeeded", sentAt: performance.timeOrigin + performance.now() }, {
     run: { status: "succeeded", finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null },
@@ -43,6 +48,18 @@ if (mode === "write") {
   const ms = performance.now() - started;
   const stats = await stopEventBus(); // sends what is still pending
   say({ done: true, ms, lastSeq: writer.lastSeq, ...stats });
+  process.exit(0);
+} else if (mode === "ping") {
+  const [runId, count, everyMs] = args.map(Number);
+  const { notifyRunEvents } = await import("./run-event-bus");
+  say({ ready: true, pid: process.pid });
+  const started = performance.now();
+  for (let i = 1; i <= count; i++) {
+    await sleepUntil(started + i * everyMs);
+    notifyRunEvents(runId, Math.round((performance.timeOrigin + performance.now()) * 1000), i === count);
+  }
+  const stats = await stopEventBus();
+  say({ done: true, ...stats });
   process.exit(0);
 } else if (mode === "listen-cancel") {
   const { isCancelRequested } = await import("../services/run-execution");
@@ -58,6 +75,12 @@ if (mode === "write") {
   });
 } else {
   throw new Error(`unknown mode ${mode}`);
+}
+
+/** Paced by the clock rather than by sleep lengths, so timer overshoot does not add up. */
+async function sleepUntil(at: number): Promise<void> {
+  const wait = at - performance.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
 }
 
 async function terminateOwnListener(): Promise<void> {
