@@ -120,12 +120,12 @@ export function FileDropzone(props: {
             <li key={u.key} className="text-sm" data-testid="upload-item">
               <div className="flex justify-between gap-2">
                 <span className="truncate">{u.name} <span className="text-slate-400">({formatBytes(u.size)})</span></span>
-                <span className={u.error ? "text-red-600" : u.ref ? "text-emerald-600" : "text-slate-500"}>
+                <span className={u.error ? "text-red-600 dark:text-red-400" : u.ref ? "text-emerald-600 dark:text-emerald-400" : "text-slate-500"}>
                   {u.error ? "rejected" : u.ref ? "uploaded" : `${Math.round(u.progress * 100)}%`}
                 </span>
               </div>
               {u.error ? (
-                <p role="alert" className="text-xs text-red-600">{u.error}</p>
+                <p role="alert" className="text-xs text-red-600 dark:text-red-400">{u.error}</p>
               ) : (
                 <div className="mt-1 h-1.5 overflow-hidden rounded bg-slate-200 dark:bg-slate-800">
                   <div className="h-full bg-indigo-500 transition-all" style={{ width: `${Math.round(u.progress * 100)}%` }} />

@@ -8,7 +8,8 @@
  */
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useState, useTransition, type FormEvent } from "react";
+import { useEffect, useRef, useState, useTransition, type FormEvent } from "react";
+import { KeyHint } from "@/components/ui/key-hint";
 import { ORIGIN_LABELS, runOriginSchema, runStatusSchema } from "@/lib/schemas/run";
 import {
   MAX_HISTORY_QUERY, RUN_RANGES, runHistoryQuery, type RunHistoryFilters, type RunRange,
@@ -58,6 +59,21 @@ export function HistoryFilters({ base, filters, options }: { base: string; filte
     setTo(toLocalInput(filters.to));
   }
 
+  // "/" anywhere on the page (outside a field) jumps to the search box, as in most consoles.
+  const searchBox = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+      const target = e.target as HTMLElement | null;
+      if (target?.closest("input, textarea, select, [contenteditable=''], [contenteditable='true']")) return;
+      e.preventDefault();
+      searchBox.current?.focus();
+      searchBox.current?.select();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, []);
+
   function apply(change: Partial<RunHistoryFilters>) {
     const next = { ...filters, ...change };
     startTransition(() => router.push(`${base}${runHistoryQuery(next)}`));
@@ -92,11 +108,16 @@ export function HistoryFilters({ base, filters, options }: { base: string; filte
       className="mb-4 space-y-2 rounded-lg border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900">
       <div className="flex flex-wrap items-center gap-2">
         <form role="search" onSubmit={onSearch} className="flex min-w-[16rem] flex-1 gap-2">
-          <input
-            type="search" name="q" value={text} maxLength={MAX_HISTORY_QUERY} onChange={(e) => setText(e.target.value)}
-            placeholder="Search inputs, outputs, ids, metadata, errors…" aria-label="Search runs" data-testid="filter-q"
-            className={`${field} min-w-0 flex-1`}
-          />
+          <div className="relative flex min-w-0 flex-1">
+            <input
+              ref={searchBox} type="search" name="q" value={text} maxLength={MAX_HISTORY_QUERY} onChange={(e) => setText(e.target.value)}
+              placeholder="Search inputs, outputs, ids, metadata, errors…" aria-label="Search runs" data-testid="filter-q"
+              aria-keyshortcuts="/"
+              className={`${field} peer min-w-0 flex-1 pr-8`}
+            />
+            {/* The shortcut, while the box is neither focused nor filled. */}
+            <KeyHint combo="/" className="pointer-events-none absolute right-2 top-1/2 -translate-y-1/2 peer-focus:hidden peer-[:not(:placeholder-shown)]:hidden" />
+          </div>
           <button type="submit" data-testid="filter-search"
             className="h-9 rounded-md border border-slate-300 px-3 text-sm font-medium text-slate-700 hover:bg-slate-50 dark:border-slate-700 dark:text-slate-200 dark:hover:bg-slate-800">
             Search

@@ -54,8 +54,9 @@ export function RunView(props: {
   const live = !state.ended && (state.status === "running" || state.status === "queued");
   return (
     <FileHrefContext.Provider value={fileHref}>
-      <div className="grid gap-4 lg:grid-cols-3" data-testid="run-view" data-last-seq={state.lastSeq} data-ended={state.ended ? "true" : "false"}>
-        <div className="min-w-0 space-y-4 lg:col-span-2">
+      {/* Side by side from 1280 px; on a smaller laptop the side panels go below, two abreast. */}
+      <div className="grid gap-4 xl:grid-cols-3" data-testid="run-view" data-last-seq={state.lastSeq} data-ended={state.ended ? "true" : "false"}>
+        <div className="min-w-0 space-y-4 xl:col-span-2">
           <Card title="Steps" actions={
             <span className="flex items-center gap-3 text-xs text-slate-500">
               <ConnectionState connection={connection} />
@@ -89,7 +90,7 @@ export function RunView(props: {
           )}
         </div>
 
-        <div className="min-w-0 space-y-4">
+        <div className="grid min-w-0 content-start items-start gap-4 lg:grid-cols-2 xl:grid-cols-1">
           {props.inputs && <Inputs inputs={props.inputs} />}
           {props.aside}
           {!props.hide?.stepOutputs && <StepOutputs steps={state.steps} />}

@@ -18,11 +18,14 @@ const VARIANTS: Record<ButtonVariant, string> = {
   ghost: "text-slate-600 hover:bg-slate-100 disabled:text-slate-400 dark:text-slate-300 dark:hover:bg-slate-800 dark:disabled:text-slate-500",
 };
 
+const BASE =
+  "inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-medium transition focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-1 disabled:cursor-not-allowed dark:focus-visible:ring-offset-slate-900";
+
+/** A button's classes, for links that look like buttons (<Link className={buttonClasses("secondary")}>). */
+export function buttonClasses(variant: ButtonVariant = "primary", className = ""): string {
+  return `${BASE} ${VARIANTS[variant]} ${className}`;
+}
+
 export function Button({ variant = "primary", className = "", ...props }: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: ButtonVariant }) {
-  return (
-    <button
-      className={`inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-medium transition focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-1 disabled:cursor-not-allowed dark:focus-visible:ring-offset-slate-900 ${VARIANTS[variant]} ${className}`}
-      {...props}
-    />
-  );
+  return <button className={buttonClasses(variant, className)} {...props} />;
 }

@@ -136,8 +136,8 @@ export default function ApiReferencePage() {
     <div className="mx-auto flex max-w-7xl gap-8 px-4 py-8 lg:px-8">
       <nav className="sticky top-6 hidden h-[calc(100vh-3rem)] w-64 shrink-0 overflow-y-auto text-sm lg:block" aria-label="Endpoints">
         <a href="#top" className="block font-semibold">{doc.info.title}</a>
-        <a href="#authentication" className="mt-2 block text-slate-600 hover:text-slate-900 dark:text-slate-400">Authentication</a>
-        <a href="#callbacks" className="block text-slate-600 hover:text-slate-900 dark:text-slate-400">Callback signatures</a>
+        <a href="#authentication" className="mt-2 block text-slate-600 hover:text-slate-900 dark:text-slate-400 dark:hover:text-white">Authentication</a>
+        <a href="#callbacks" className="block text-slate-600 hover:text-slate-900 dark:text-slate-400 dark:hover:text-white">Callback signatures</a>
         {tags.map((tag) => (
           <div key={tag} className="mt-4">
             <p className="text-xs font-semibold uppercase tracking-wide text-slate-500">{tag}</p>
@@ -153,7 +153,7 @@ export default function ApiReferencePage() {
             </ul>
           </div>
         ))}
-        <a href="#schemas" className="mt-4 block text-slate-600 hover:text-slate-900 dark:text-slate-400">Schemas</a>
+        <a href="#schemas" className="mt-4 block text-slate-600 hover:text-slate-900 dark:text-slate-400 dark:hover:text-white">Schemas</a>
       </nav>
 
       <main id="top" className="min-w-0 flex-1 space-y-8">

@@ -22,7 +22,7 @@ export default async function NewWorkspacePage() {
         <CreateWorkspaceForm />
         <div className="mt-6 flex items-center justify-between text-sm">
           {workspaces.length > 0
-            ? <Link href={`/w/${workspaces[0].slug}/workflows`} className="text-indigo-600 hover:underline">← Back to {workspaces[0].name}</Link>
+            ? <Link href={`/w/${workspaces[0].slug}/workflows`} className="text-indigo-600 hover:underline dark:text-indigo-400">← Back to {workspaces[0].name}</Link>
             : <span />}
           <form action={signOutAction}><button className="text-slate-500 hover:text-slate-800 dark:hover:text-white">Sign out</button></form>
         </div>

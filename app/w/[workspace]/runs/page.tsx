@@ -13,6 +13,8 @@ import {
 } from "@/lib/schemas/run-history";
 import { HistoryFilters } from "@/components/runs/history-filters";
 import { HistoryTable, type HistoryRow } from "@/components/runs/history-table";
+import { buttonClasses } from "@/components/ui/button";
+import { EmptyState } from "@/components/ui/empty-state";
 
 export const metadata = { title: "Runs" };
 
@@ -66,21 +68,20 @@ export default async function RunsPage({ params, searchParams }: { params: Promi
         options={{ workflows: workflows.map((w) => ({ id: w.id, title: w.title, name: w.name })), labels, versions }} />
 
       <HistoryTable resetKey={runHistoryQuery(state)} workspace={workspace} rows={rows} now={now} canBulk={can(actor.role, "run")}>
-        <div data-testid="runs-empty" className="rounded-lg border border-dashed border-slate-300 p-8 text-center text-slate-500 dark:border-slate-700">
-          {filtered ? (
-            <>
-              <p className="font-medium text-slate-700 dark:text-slate-200">No runs match these filters.</p>
-              <p className="mt-1 text-sm">
-                <Link href={base} data-testid="clear-filters" className="text-indigo-600 hover:underline dark:text-indigo-400">Clear filters</Link>
-                {" "}to see every run.
-              </p>
-            </>
-          ) : paged ? (
-            <p>No older runs. <Link href={base} className="text-indigo-600 hover:underline dark:text-indigo-400">Back to the newest</Link>.</p>
-          ) : (
-            <p>No runs yet. <Link href={`/w/${workspace}/workflows`} className="text-indigo-600 hover:underline dark:text-indigo-400">Run a workflow</Link>.</p>
-          )}
-        </div>
+        {filtered ? (
+          <EmptyState icon="search" testId="runs-empty" title="No runs match these filters."
+            action={<Link href={base} data-testid="clear-filters" className={buttonClasses("secondary")}>Clear filters</Link>}>
+            Clear filters to see every run, or widen the time range.
+          </EmptyState>
+        ) : paged ? (
+          <EmptyState icon="runs" testId="runs-empty" title="No older runs."
+            action={<Link href={base} className={buttonClasses("secondary")}>Back to the newest</Link>} />
+        ) : (
+          <EmptyState icon="runs" testId="runs-empty" title="No runs yet."
+            action={<Link href={`/w/${workspace}/workflows`} className={buttonClasses("primary")}>Run a workflow</Link>}>
+            Runs started here, over the API or through a compatible client all show up in this list.
+          </EmptyState>
+        )}
       </HistoryTable>
 
       <nav aria-label="Pages" className="mt-3 flex items-center justify-between text-sm">

@@ -2,6 +2,8 @@ import Link from "next/link";
 import { requireActor } from "@/lib/auth/session";
 import { can } from "@/lib/services/permissions";
 import { listWorkflows } from "@/lib/services/workflows";
+import { buttonClasses } from "@/components/ui/button";
+import { EmptyState } from "@/components/ui/empty-state";
 
 export const metadata = { title: "Workflows" };
 
@@ -16,27 +18,33 @@ export default async function WorkflowsPage({ params }: { params: Promise<{ work
         <h1 className="text-xl font-semibold">Workflows</h1>
         {canEdit && (
           <div className="flex gap-2">
-            <Link href={`/w/${workspace}/workflows/new?import=1`} data-testid="import-workflow"
-              className="rounded-md border border-slate-300 bg-white px-3.5 py-2 text-sm font-medium shadow-sm hover:bg-slate-50 dark:border-slate-700 dark:bg-slate-900 dark:hover:bg-slate-800">
+            <Link href={`/w/${workspace}/workflows/new?import=1`} data-testid="import-workflow" className={buttonClasses("secondary")}>
               Import
             </Link>
-            <Link href={`/w/${workspace}/workflows/new`} data-testid="new-workflow"
-              className="rounded-md bg-indigo-600 px-3.5 py-2 text-sm font-medium text-white shadow-sm hover:bg-indigo-500">
+            <Link href={`/w/${workspace}/workflows/new`} data-testid="new-workflow" className={buttonClasses("primary")}>
               New workflow
             </Link>
           </div>
         )}
       </div>
       {workflows.length === 0 ? (
-        <p className="rounded-lg border border-dashed border-slate-300 p-8 text-center text-slate-500">
-          No workflows yet.{canEdit && " Create one, or import a JSON or YAML definition."}
-        </p>
+        <EmptyState icon="workflow" title="No workflows yet" testId="workflows-empty"
+          action={canEdit && (
+            <>
+              <Link href={`/w/${workspace}/workflows/new`} className={buttonClasses("primary")}>Create a workflow</Link>
+              <Link href={`/w/${workspace}/workflows/new?import=1`} className={buttonClasses("secondary")}>Import JSON or YAML</Link>
+            </>
+          )}>
+          {canEdit
+            ? "A workflow is a set of typed inputs and steps. Start from an example, or import a definition you already have."
+            : "Members of this workspace can create them; you will see them here."}
+        </EmptyState>
       ) : (
         <ul className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3">
           {workflows.map((w) => (
             <li key={w.id}>
               <Link href={`/w/${workspace}/workflows/${w.name}`} data-testid={`workflow-${w.name}`}
-                className="block h-full rounded-lg border border-slate-200 bg-white p-4 shadow-sm transition hover:border-indigo-400 dark:border-slate-800 dark:bg-slate-900">
+                className="block h-full rounded-lg border border-slate-200 bg-white p-4 shadow-sm transition hover:border-indigo-400 hover:shadow focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 dark:border-slate-800 dark:bg-slate-900 dark:hover:border-indigo-500">
                 <div className="flex items-baseline justify-between gap-2">
                   <span className="font-medium">{w.title}</span>
                   <span className="font-mono text-xs text-slate-400">{w.name}</span>

@@ -28,8 +28,8 @@ export default function RunPageLoading() {
           <Bar className="h-9 w-20" />
         </div>
       </div>
-      <div className="grid gap-4 lg:grid-cols-3">
-        <div className="space-y-4 lg:col-span-2">
+      <div className="grid gap-4 xl:grid-cols-3">
+        <div className="space-y-4 xl:col-span-2">
           <div className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
             <Bar className="mb-4 h-4 w-16" />
             <div className="space-y-2.5">
@@ -45,7 +45,7 @@ export default function RunPageLoading() {
           <Panel rows={3} title="w-20" />
           <Panel rows={5} title="w-12" />
         </div>
-        <div className="space-y-4">
+        <div className="grid content-start items-start gap-4 lg:grid-cols-2 xl:grid-cols-1">
           <Panel rows={2} title="w-14" />
           <Panel rows={7} title="w-16" />
         </div>

@@ -3,6 +3,7 @@ import { listApiKeysReadOnly } from "@/lib/services/api-keys";
 import { listWorkflows } from "@/lib/services/workflows";
 import { can } from "@/lib/services/permissions";
 import { Card } from "@/components/ui/card";
+import { EmptyState } from "@/components/ui/empty-state";
 import { formatRelative } from "@/components/ui/format";
 import { CreateApiKeyForm } from "@/components/settings/api-key-forms";
 import { ApiKeyRow, type ShownTime } from "@/components/settings/api-key-row";
@@ -38,9 +39,10 @@ export default async function ApiKeysPage({ params }: { params: Promise<{ worksp
       <div className={canManage ? "grid items-start gap-4 lg:grid-cols-5" : ""}>
         <Card title={`Workspace keys (${active} active${keys.length > active ? `, ${keys.length - active} revoked` : ""})`} className={canManage ? "lg:col-span-3" : ""}>
           {keys.length === 0 ? (
-            <p data-testid="api-keys-empty" className="rounded-lg border border-dashed border-slate-300 p-6 text-center text-sm text-slate-500 dark:border-slate-700">
-              No API keys yet. {canManage ? "Create one to call the run API from scripts, CI or other tools." : "An admin can create one."}
-            </p>
+            <EmptyState icon="key" testId="api-keys-empty" title="No API keys yet"
+              action={canManage && <a href="#key-name" className="font-medium text-indigo-600 hover:underline dark:text-indigo-400">Create the first key →</a>}>
+              {canManage ? "Create one to call the run API from scripts, CI or other tools." : "An admin can create one."}
+            </EmptyState>
           ) : (
             <ul data-testid="api-keys-list" className="-m-4 divide-y divide-slate-100 dark:divide-slate-800">
               {keys.map((k) => (

@@ -4,6 +4,7 @@ import { listMembers } from "@/lib/services/members";
 import { listWorkspacesForUser } from "@/lib/services/users";
 import { can } from "@/lib/services/permissions";
 import { Card } from "@/components/ui/card";
+import { EmptyState } from "@/components/ui/empty-state";
 import { formatRelative } from "@/components/ui/format";
 import { MemberRow, type ShownTime } from "@/components/settings/member-row";
 import { CreateInvitationForm } from "@/components/settings/invitation-forms";
@@ -84,9 +85,10 @@ export default async function MembersPage({ params }: { params: Promise<{ worksp
       {canManage && (
         <Card title={`Invitation links (${pendingCount} pending)`}>
           {ordered.length === 0 ? (
-            <p data-testid="invitations-empty" className="rounded-lg border border-dashed border-slate-300 p-6 text-center text-sm text-slate-500 dark:border-slate-700">
-              No invitations yet. Create a link above and send it to the person you want to add.
-            </p>
+            <EmptyState icon="people" testId="invitations-empty" title="No invitations yet"
+              action={<a href="#invite-role" className="font-medium text-indigo-600 hover:underline dark:text-indigo-400">Invite someone →</a>}>
+              Create a link with the form above and send it to the person you want to add. Links work once and expire.
+            </EmptyState>
           ) : (
             <ul data-testid="invitations-list" className="-m-4 divide-y divide-slate-100 dark:divide-slate-800">
               {ordered.map((i) => (

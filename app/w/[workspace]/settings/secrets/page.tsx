@@ -2,6 +2,7 @@ import { requireActor } from "@/lib/auth/session";
 import { listSecrets } from "@/lib/services/secrets";
 import { can } from "@/lib/services/permissions";
 import { Card } from "@/components/ui/card";
+import { EmptyState } from "@/components/ui/empty-state";
 import { formatRelative } from "@/components/ui/format";
 import { SecretEditor } from "@/components/settings/secret-forms";
 import { SecretRow } from "@/components/settings/secret-row";
@@ -38,12 +39,12 @@ export default async function SecretsPage({ params }: { params: Promise<{ worksp
       <div className={canManage ? "grid items-start gap-4 lg:grid-cols-5" : ""}>
         <Card title={`Workspace secrets (${secrets.length})`} className={canManage ? "lg:col-span-3" : ""}>
           {secrets.length === 0 ? (
-            <p data-testid="secrets-empty" className="rounded-lg border border-dashed border-slate-300 p-6 text-center text-sm text-slate-500 dark:border-slate-700">
-              No secrets yet.{" "}
+            <EmptyState icon="lock" testId="secrets-empty" title="No secrets yet"
+              action={canManage && <a href="#new-llm-base_url" className="font-medium text-indigo-600 hover:underline dark:text-indigo-400">Add an LLM provider →</a>}>
               {canManage
                 ? <>Add an LLM provider named <code className="font-mono">{DEFAULT_PROVIDER}</code> to run <code className="font-mono">llm</code> steps such as the Ask an LLM demo.</>
                 : "An admin can add an LLM provider for llm steps."}
-            </p>
+            </EmptyState>
           ) : (
             <ul data-testid="secrets-list" className="-m-4 divide-y divide-slate-100 dark:divide-slate-800">
               {secrets.map((s) => (

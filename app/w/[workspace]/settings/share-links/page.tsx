@@ -4,6 +4,7 @@ import { requireActor } from "@/lib/auth/session";
 import { can } from "@/lib/services/permissions";
 import { listShareLinks } from "@/lib/services/share-links";
 import { Card } from "@/components/ui/card";
+import { EmptyState } from "@/components/ui/empty-state";
 import { ShareLinkRow } from "@/components/share-links/share-link-row";
 
 export const metadata = { title: "Share links" };
@@ -69,11 +70,15 @@ export default async function ShareLinksPage({ params, searchParams }: { params:
 
       <Card title={`${FILTERS.find((f) => f.state === state)?.label ?? "All"} links${before > 0 ? " (older)" : ""}`}>
         {links.length === 0 ? (
-          <p data-testid="share-links-empty" className="rounded-lg border border-dashed border-slate-300 p-6 text-center text-sm text-slate-500 dark:border-slate-700">
-            {state === "all" && !(before > 0)
-              ? "No share links yet. Open a run and use its Share button to make one."
-              : "No links here."}
-          </p>
+          state === "all" && !(before > 0) ? (
+            <EmptyState icon="link" testId="share-links-empty" title="No share links yet"
+              action={<Link href={`/w/${workspace}/runs`} className="font-medium text-indigo-600 hover:underline dark:text-indigo-400">Open a run to share →</Link>}>
+              Open a run and use its Share button to make a read-only link to its result.
+            </EmptyState>
+          ) : (
+            <EmptyState icon="link" testId="share-links-empty" title="No links here"
+              action={<Link href={hrefFor("all")} className="font-medium text-indigo-600 hover:underline dark:text-indigo-400">Show all links</Link>} />
+          )
         ) : (
           <ul data-testid="workspace-share-links" className="-m-4 divide-y divide-slate-100 dark:divide-slate-800">
             {links.map((link) => (
@@ -84,8 +89,8 @@ export default async function ShareLinksPage({ params, searchParams }: { params:
       </Card>
       {(nextBefore || before > 0) && (
         <div className="flex justify-between text-sm">
-          {before > 0 ? <Link href={hrefFor(state)} className="text-indigo-600 hover:underline">← Newest</Link> : <span />}
-          {nextBefore && <Link href={hrefFor(state, nextBefore)} data-testid="share-links-older" className="text-indigo-600 hover:underline">Older →</Link>}
+          {before > 0 ? <Link href={hrefFor(state)} className="text-indigo-600 hover:underline dark:text-indigo-400">← Newest</Link> : <span />}
+          {nextBefore && <Link href={hrefFor(state, nextBefore)} data-testid="share-links-older" className="text-indigo-600 hover:underline dark:text-indigo-400">Older →</Link>}
         </div>
       )}
     </div>

@@ -49,7 +49,7 @@ export default async function WorkflowPage({ params, searchParams }: { params: P
               </li>
             ))}
           </ol>
-          <Link href={`/w/${workspace}/runs?workflow=${workflow.id}`} className="mt-4 inline-block text-sm text-indigo-600 hover:underline">Runs of this workflow →</Link>
+          <Link href={`/w/${workspace}/runs?workflow=${workflow.id}`} className="mt-4 inline-block text-sm text-indigo-600 hover:underline dark:text-indigo-400">Runs of this workflow →</Link>
         </Card>
       </div>
     </div>
