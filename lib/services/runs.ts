@@ -5,7 +5,6 @@
 import { db } from "../db/client";
 import { planWorkflow, validateInputs, type InputSpec, type WorkflowDefinition } from "../engine";
 import { enqueueRun, requestCancel, reserveExecution } from "../executor";
-import { notifyRunCancel } from "../events/run-event-bus";
 import { isFinalStatus, type RunOrigin, type RunStatus } from "../schemas/run";
 import type { Actor } from "../schemas/workspace";
 import { NotFoundError, ValidationError, type ErrorDetail } from "./errors";
@@ -445,8 +444,6 @@ export async function cancelRun(actor: Actor, uuid: string) {
     where: { id: run.id, workspaceId: actor.workspaceId, cancelRequestedAt: null },
     data: { cancelRequestedAt: new Date() },
   });
-  // Whichever process executes it (a worker, another web process) hears of it at once.
-  notifyRunCancel(run.id);
   await requestCancel(run.id);
   // A queued run ends right here, not in an executor: its callback is due now.
   if (run.status === "queued") await onRunEnded(run.id);
