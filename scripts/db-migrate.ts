@@ -16,6 +16,9 @@ try {
   const where = databaseProvider(url) === "sqlite" ? url : `postgres://${new URL(url).host}${new URL(url).pathname}`;
   if (applied.length) for (const name of applied) console.log(`applied ${name}`);
   console.log(applied.length ? `${applied.length} migration(s) applied to ${where}` : `${where} is up to date`);
+  // On PostgreSQL, also graphile-worker's schema (the job queue of `npm run worker`).
+  const { migrateJobQueue } = await import("../lib/executor/job-queue-schema");
+  if (await migrateJobQueue(url)) console.log(`job queue schema (graphile_worker) is up to date on ${where}`);
 } catch (e) {
   console.error(`db-migrate: ${(e as Error).message}`);
   process.exit(1);

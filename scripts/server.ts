@@ -6,6 +6,8 @@
  */
 import http from "node:http";
 import path from "node:path";
+import { shutdownGraceMs } from "../lib/executor/mode";
+import { runShutdownHooks } from "../lib/executor/shutdown";
 
 const dev = process.argv.includes("--dev");
 // Next.js reads NODE_ENV when it loads; `next start` sets it the same way.
@@ -45,7 +47,11 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     stopping = true;
     server.close();
     server.closeAllConnections();
-    void app.close().finally(() => process.exit(0));
-    setTimeout(() => process.exit(0), 5_000).unref();
+    // Runs this process executes (inline mode) may finish their running steps for the grace
+    // period; the unfinished ones are handed back to be resumed (lib/executor).
+    void runShutdownHooks()
+      .then(() => app.close())
+      .finally(() => process.exit(0));
+    setTimeout(() => process.exit(0), shutdownGraceMs() + 5_000).unref();
   });
 }

@@ -76,6 +76,9 @@ if (buildOnly) process.exit(0);
 const { applyMigrations } = await import("../lib/db/migrate");
 const { applied } = await applyMigrations(process.env.DATABASE_URL);
 if (applied.length) console.log(`flowdeck: applied migrations ${applied.join(", ")}`);
+// On PostgreSQL, also graphile-worker's schema (the job queue of `npm run worker`).
+const { migrateJobQueue } = await import("../lib/executor/job-queue-schema");
+await migrateJobQueue(process.env.DATABASE_URL);
 
 const { seedDemo, DEMO_EMAIL, DEMO_PASSWORD } = await import("../lib/services/demo-seed");
 if ((await seedDemo()).seeded) console.log(`flowdeck: demo workspace created — sign in as ${DEMO_EMAIL} / ${DEMO_PASSWORD}`);

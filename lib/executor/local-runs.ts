@@ -111,7 +111,7 @@ export class LocalRuns {
     if (this.active.size > 0) await Promise.race([all(), sleep(graceMs)]);
     for (const run of this.active.values()) run.abort.abort(HAND_BACK);
     // Aborted steps end promptly; do not wait for ever on one that ignores its signal.
-    if (this.active.size > 0) await Promise.race([all(), sleep(Math.max(2_000, LEASE_MS / 3))]);
+    if (this.active.size > 0) await Promise.race([all(), sleep(3_000)]);
     this.stopTimers();
   }
 
