@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     // Playwright owns e2e/*.spec.ts; vitest runs the colocated unit and integration tests.
     include: ["lib/**/*.test.ts", "scripts/**/*.test.ts", "components/**/*.test.ts"],
+    globalSetup: ["./vitest.global-setup.ts"],
     setupFiles: ["./vitest.setup.ts"],
     testTimeout: 20_000,
     pool: "forks",

@@ -1,7 +1,9 @@
 /**
- * The migration runner against real databases: a temp SQLite file always, and PostgreSQL
- * when FLOWDECK_TEST_PG_URL points at a server (a role with CREATEDB: each run works in a
- * database of its own, dropped afterwards).
+ * The migration runner against real databases: a temp SQLite file, and PostgreSQL at
+ * FLOWDECK_TEST_PG_URL (default: the local server; a role with CREATEDB: each run works in
+ * empty databases of its own, dropped afterwards). Without a reachable PostgreSQL the PG
+ * half is skipped, saying why; in CI it is required. Neither half depends on the database
+ * the suite runs on (DATABASE_URL).
  */
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -9,8 +11,9 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createAdapterFactory } from "./adapter";
 import { applyMigrations, lockfileText, PROVIDER_PATHS } from "./migrate";
+import { createTestPgDatabase, pgUnavailable, type TestPgDatabase } from "./test-database";
 
-const pgUrl = process.env.FLOWDECK_TEST_PG_URL;
+const pgMissing = await pgUnavailable();
 const tmp = mkdtempSync(path.join(os.tmpdir(), "flowdeck-migrate-"));
 
 // Tables the schema promises (a sample) plus Prisma's own bookkeeping.
@@ -70,45 +73,34 @@ describe("applyMigrations on SQLite", () => {
   });
 });
 
-describe.skipIf(!pgUrl)("applyMigrations on PostgreSQL", () => {
-  // A fresh database per run, next to the one FLOWDECK_TEST_PG_URL names.
-  const name = `flowdeck_test_${process.pid}_${Date.now()}`;
-  const url = pgUrl ? Object.assign(new URL(pgUrl), { pathname: `/${name}` }).toString() : "";
-  const brokenName = `${name}_broken`;
-  const brokenUrl = pgUrl ? Object.assign(new URL(pgUrl), { pathname: `/${brokenName}` }).toString() : "";
-  const admin = async (sql: string) => {
-    const adapter = await createAdapterFactory(pgUrl!).connect();
-    try {
-      await adapter.executeScript(sql);
-    } finally {
-      await adapter.dispose();
-    }
-  };
+describe.skipIf(!!pgMissing)(`applyMigrations on PostgreSQL${pgMissing ? ` (skipped: ${pgMissing})` : ""}`, () => {
+  // Empty databases (not the migrated test template): the runner starts from nothing.
+  let fresh: TestPgDatabase;
+  let broken: TestPgDatabase;
 
   afterAll(async () => {
-    if (!pgUrl) return;
-    await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin(`DROP DATABASE IF EXISTS "${brokenName}" WITH (FORCE)`);
+    await fresh?.drop({ force: true });
+    await broken?.drop({ force: true });
   });
 
   it("creates every table, recording each migration", async () => {
-    await admin(`CREATE DATABASE "${name}"`);
-    const { applied } = await applyMigrations(url);
+    fresh = await createTestPgDatabase({ migrated: false });
+    const { applied } = await applyMigrations(fresh.url);
     expect(applied).toEqual(migrationNames("postgresql"));
     const tables = (
-      await query(url, "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'")
+      await query(fresh.url, "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'")
     ).map((r) => r[0]);
     expect(tables).toEqual(expect.arrayContaining(expectedTables));
   });
 
   it("applies nothing the second time", async () => {
-    expect(await applyMigrations(url)).toEqual({ applied: [] });
+    expect(await applyMigrations(fresh.url)).toEqual({ applied: [] });
   });
 
   it("fails with the failing migration's name and stays failed", async () => {
-    await admin(`CREATE DATABASE "${brokenName}"`);
+    broken = await createTestPgDatabase({ migrated: false });
     const migrationsDir = brokenHistory("postgresql");
-    await expect(applyMigrations(brokenUrl, { migrationsDir })).rejects.toThrow(/20260101000001_bad failed/);
-    await expect(applyMigrations(brokenUrl, { migrationsDir })).rejects.toThrow(/P3009/);
+    await expect(applyMigrations(broken.url, { migrationsDir })).rejects.toThrow(/20260101000001_bad failed/);
+    await expect(applyMigrations(broken.url, { migrationsDir })).rejects.toThrow(/P3009/);
   });
 });

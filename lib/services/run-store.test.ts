@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { applyMigrations } from "../db/migrate";
 import { db } from "../db/client";
+import { databaseProvider } from "../db/config";
 import { hasDirectSqlite } from "../db/sqlite-direct";
 import { demoWorkflows } from "../demo/workflows";
 import type { Actor } from "../schemas/workspace";
@@ -29,9 +30,9 @@ beforeAll(async () => {
 });
 
 describe("run store", () => {
-  it("uses the direct SQLite path in this suite", () => {
-    // The default test database is SQLite; the Prisma path is covered when the suite runs on PostgreSQL.
-    if (!process.env.FLOWDECK_TEST_DATABASE_URL?.startsWith("postgres")) expect(hasDirectSqlite()).toBe(true);
+  it("uses the direct SQLite path on SQLite, Prisma on PostgreSQL", () => {
+    // The suite runs on both databases, so both paths are covered.
+    expect(hasDirectSqlite()).toBe(databaseProvider() === "sqlite");
   });
 
   it("inserts a run and its inputs that Prisma reads back faithfully", async () => {
@@ -106,7 +107,10 @@ describe("run store", () => {
       writeRunLogBatch({ runId: y.id, workspaceId: actor.workspaceId, events: [event(7)], steps: [], run: { status: "running" } }),
     ]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
-    const rows = await db.run.findMany({ where: { id: { in: [x.id, y.id] } }, include: { events: true }, orderBy: { id: "asc" } });
+    // x and y in that order (inserted concurrently, so on PostgreSQL y may have the lower id).
+    const rows = await Promise.all(
+      [x, y].map((r) => db.run.findUniqueOrThrow({ where: { id: r.id }, include: { events: { orderBy: { seq: "asc" } } } })),
+    );
     expect(rows.map((r) => [r.status, r.events.map((e) => e.seq)])).toEqual([["running", [1]], ["running", [7]]]);
   });
 });
