@@ -2,6 +2,8 @@ import { redirect } from "next/navigation";
 import { LoginForm } from "@/components/auth/login-form";
 import { getSessionUserId } from "@/lib/auth/session";
 import { safeCallbackPath } from "@/lib/auth/callback-url";
+import { readThemeChoice } from "@/components/layout/theme-server";
+import { ThemeToggle } from "@/components/layout/theme-toggle";
 
 export const metadata = { title: "Sign in" };
 
@@ -9,7 +11,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   const callbackUrl = safeCallbackPath((await searchParams).callbackUrl);
   if (await getSessionUserId()) redirect(callbackUrl ?? "/");
   return (
-    <main className="flex min-h-screen items-center justify-center px-4">
+    <main className="flex min-h-screen flex-col items-center justify-center gap-4 px-4">
       <div className="w-full max-w-sm rounded-xl border border-slate-200 bg-white p-8 shadow-sm dark:border-slate-800 dark:bg-slate-900">
         <div className="mb-6 text-center">
           <div className="text-2xl font-bold tracking-tight">Flowdeck</div>
@@ -22,6 +24,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
         )}
         <LoginForm demo={process.env.FLOWDECK_DEMO !== "off"} callbackUrl={callbackUrl} />
       </div>
+      <ThemeToggle initial={await readThemeChoice()} />
     </main>
   );
 }

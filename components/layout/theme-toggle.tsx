@@ -1,8 +1,9 @@
 "use client";
 /**
- * The header's theme switch: System / Light / Dark as a small radio group (arrow keys move
- * between them). The choice is applied to <html> at once and kept in localStorage and the
- * theme cookie (see ./theme.ts); "system" follows the OS live, and other tabs follow along.
+ * The theme switch: System / Light / Dark as a small radio group (arrow keys move between
+ * them). The choice is applied to <html> at once and kept in localStorage and the theme
+ * cookie (see ./theme.ts). <ThemeSync> (mounted once, in the providers) makes "system" follow
+ * the OS live on every page and other tabs' choices apply here too.
  */
 import { useEffect, useSyncExternalStore, type KeyboardEvent, type ReactNode } from "react";
 import { applyLook, lookOf, parseTheme, themeCookie, THEME_STORAGE_KEY, THEMES, type Theme } from "./theme";
@@ -50,10 +51,8 @@ const ICONS: Record<Theme, ReactNode> = {
   dark: <path d="M16.5 12.2A7 7 0 0 1 7.8 3.5a7 7 0 1 0 8.7 8.7Z" />,
 };
 
-export function ThemeToggle({ initial }: { initial: Theme }) {
-  const theme = useSyncExternalStore(subscribe, currentTheme, () => initial);
-
-  // "system" follows the OS while the page is open; other tabs' choices apply here too.
+/** Keeps <html> in step with the OS (for "system") and with other tabs. Renders nothing. */
+export function ThemeSync() {
   useEffect(() => {
     const media = window.matchMedia(DARK_QUERY);
     const onMedia = () => { if (currentTheme() === "system") setTheme("system", false); };
@@ -65,6 +64,12 @@ export function ThemeToggle({ initial }: { initial: Theme }) {
       window.removeEventListener("storage", onStorage);
     };
   }, []);
+  return null;
+}
+
+/** `initial`: the stored choice, as the server read it from the cookie (see ./theme-server.ts). */
+export function ThemeToggle({ initial }: { initial: Theme }) {
+  const theme = useSyncExternalStore(subscribe, currentTheme, () => initial);
 
   function onKeyDown(e: KeyboardEvent<HTMLDivElement>) {
     const step = e.key === "ArrowRight" || e.key === "ArrowDown" ? 1 : e.key === "ArrowLeft" || e.key === "ArrowUp" ? -1 : 0;

@@ -10,6 +10,8 @@ import { NotFoundError } from "@/lib/services/errors";
 import { RunView } from "@/components/runs/run-view";
 import { applyRunEvents, initialRunViewState } from "@/components/runs/run-view-state";
 import { Until } from "@/components/share-links/link-times";
+import { readThemeChoice } from "@/components/layout/theme-server";
+import { ThemeToggle } from "@/components/layout/theme-toggle";
 
 export const dynamic = "force-dynamic";
 
@@ -46,11 +48,14 @@ export default async function SharedRunPage({ params }: { params: Promise<{ toke
               : "This link shows the result only: the steps' timeline and the final outputs. Inputs, step outputs and logs are not shared."}
           </p>
         </div>
-        {expiresAt && (
-          <p className="text-xs text-slate-500" data-testid="shared-expiry">
-            Link expires <Until iso={expiresAt.toISOString()} now={now} />
-          </p>
-        )}
+        <div className="flex items-center gap-3">
+          {expiresAt && (
+            <p className="text-xs text-slate-500" data-testid="shared-expiry">
+              Link expires <Until iso={expiresAt.toISOString()} now={now} />
+            </p>
+          )}
+          <ThemeToggle initial={await readThemeChoice()} />
+        </div>
       </div>
       {/* The key names the view only; the run's id is not needed by the page. */}
       <RunView runId={`share-${token.slice(0, 8)}`} streamUrl={`/api/share/${token}/events`} initial={initial}

@@ -1,12 +1,11 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
-import { cookies } from "next/headers";
 import { notFound } from "next/navigation";
 import { requireUserId } from "@/lib/auth/session";
 import { listWorkspacesForUser } from "@/lib/services/users";
 import { signOutAction } from "@/lib/actions/auth";
 import { HeaderNav } from "@/components/layout/header-nav";
-import { parseThemeCookie, THEME_COOKIE } from "@/components/layout/theme";
+import { readThemeChoice } from "@/components/layout/theme-server";
 import { ThemeToggle } from "@/components/layout/theme-toggle";
 import { WorkspaceSwitcher } from "@/components/layout/workspace-switcher";
 
@@ -15,7 +14,7 @@ export default async function WorkspaceLayout({ children, params }: { children: 
   const userId = await requireUserId();
   const workspaces = await listWorkspacesForUser(userId);
   if (!workspaces.some((w) => w.slug === workspace)) notFound();
-  const theme = parseThemeCookie((await cookies()).get(THEME_COOKIE)?.value).theme;
+  const theme = await readThemeChoice();
   return (
     <div className="min-h-screen">
       <header className="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
