@@ -2,7 +2,12 @@
  * Reading a request body safely: content type checked, size capped while it streams, and
  * JSON / YAML parsed. Every failure is an ApiRequestError with a clear 4xx status.
  */
+import busboy from "busboy";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { parseDefinitionText } from "../engine/definition-import";
+import { FileTooLargeError, MeteredStream } from "../storage/metered-stream";
+import { discardStagedUploads, stageUpload, type StagedUpload } from "../storage/staged-upload";
 import type { BodyFormat } from "./endpoint";
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -101,18 +106,138 @@ export async function readRequestBody(
   return parsed.value;
 }
 
+// ── multipart/form-data, streamed ────────────────────────────────────────────────────────
+
+export interface MultipartLimits {
+  /** Largest file part; a bigger one is a 413 as soon as it passes the limit. */
+  maxFileBytes: number;
+  /** Most files kept (400 too_many_files past it). Default 10. */
+  maxFiles?: number;
+  /** Only files under these field names are kept; others are read past and dropped. Default: all. */
+  fileFields?: string[];
+  /** The whole body, counted as it arrives (413). Default: maxFiles × maxFileBytes + 1 MiB. */
+  maxBytes?: number;
+  /** Most text fields (400 too_many_fields past it). Default 100. */
+  maxFields?: number;
+  /** Largest text field (413). Default 64 KiB. */
+  maxFieldBytes?: number;
+}
+
+export type MultipartValue = string | StagedUpload;
+
 /**
- * A multipart/form-data body (415 for another content type, 413 past maxBytes, 400 when it
- * cannot be parsed). Still read whole by the platform's parser; streaming uploads to
- * storage is the scale-out work's.
+ * A read multipart body: text fields in memory, files already streamed to storage under
+ * temporary keys. Save the files you accept (saveStagedUpload), then call `discard()` (in a
+ * `finally`) so the ones you did not accept are removed.
  */
-export async function readMultipartBody(req: Request, maxBytes: number): Promise<FormData> {
-  if (!req.headers.get("content-type")?.toLowerCase().startsWith("multipart/form-data")) {
+export interface MultipartForm {
+  /** The first value under `name`, or null. */
+  get(name: string): MultipartValue | null;
+  /** Every value under `name`, in body order. */
+  getAll(name: string): MultipartValue[];
+  /** The files under any of `names`, in body order. */
+  files(...names: string[]): StagedUpload[];
+  discard(): Promise<void>;
+}
+
+const mib = (n: number) => `${Math.round((n / 1048576) * 10) / 10} MB`;
+
+/**
+ * Reads a multipart/form-data body as it streams: each file part goes straight to the file
+ * store (temporary key), so no file is ever held whole in memory. 415 for another content
+ * type, 413 past a size limit (checked while streaming), 400 for a malformed or truncated
+ * body. On any failure every file already stored for the request is removed again.
+ */
+export async function readMultipartBody(req: Request, limits: MultipartLimits): Promise<MultipartForm> {
+  const contentType = req.headers.get("content-type") ?? "";
+  if (!contentType.toLowerCase().startsWith("multipart/form-data")) {
     throw new ApiRequestError(415, "unsupported_media_type", "Send the body as multipart/form-data");
   }
-  const length = Number(req.headers.get("content-length") ?? 0);
-  if (length > maxBytes) throw new ApiRequestError(413, "payload_too_large", `The request body is larger than ${maxBytes} bytes`);
-  const form = await req.formData().catch(() => null);
-  if (!form) throw new ApiRequestError(400, "invalid_body", "The multipart body could not be read");
-  return form;
+  const maxFiles = limits.maxFiles ?? 10;
+  const maxFields = limits.maxFields ?? 100;
+  const maxFieldBytes = limits.maxFieldBytes ?? 64 * 1024;
+  const maxBytes = limits.maxBytes ?? maxFiles * limits.maxFileBytes + 1024 * 1024;
+  const bodyTooLarge = () => new ApiRequestError(413, "payload_too_large", `The request body is larger than ${mib(maxBytes)}`);
+  const declared = Number(req.headers.get("content-length") ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) throw bodyTooLarge();
+
+  let parser: busboy.Busboy;
+  try {
+    parser = busboy({
+      headers: { "content-type": contentType },
+      defParamCharset: "utf8", // file names as browsers and HTTP clients send them
+      limits: { fields: maxFields, fieldSize: maxFieldBytes, headerPairs: 20 },
+    });
+  } catch (error) {
+    throw new ApiRequestError(400, "invalid_body", `The multipart body could not be read: ${(error as Error).message}`);
+  }
+
+  const entries: { name: string; value: MultipartValue | null }[] = [];
+  const staged: StagedUpload[] = [];
+  const staging: Promise<void>[] = [];
+  let kept = 0;
+  let failure: unknown = null;
+  const fail = (error: unknown) => {
+    failure ??= error;
+    parser.destroy(); // stops reading the body; a file being stored sees its stream end early
+  };
+
+  parser.on("file", (name, stream, info) => {
+    if (failure !== null || (limits.fileFields && !limits.fileFields.includes(name))) {
+      stream.resume();
+      return;
+    }
+    if (++kept > maxFiles) {
+      stream.resume();
+      fail(new ApiRequestError(400, "too_many_files", `At most ${maxFiles} file${maxFiles === 1 ? "" : "s"} per request`));
+      return;
+    }
+    const entry: { name: string; value: MultipartValue | null } = { name, value: null };
+    entries.push(entry);
+    staging.push(
+      stageUpload(stream, { name: info.filename, type: info.mimeType }, limits.maxFileBytes).then(
+        (file) => {
+          staged.push(file);
+          entry.value = file;
+        },
+        (error) => {
+          fail(error instanceof FileTooLargeError
+            ? new ApiRequestError(413, "payload_too_large", `The file${info.filename ? ` '${info.filename}'` : ""} is larger than ${mib(limits.maxFileBytes)}`)
+            : error);
+        },
+      ),
+    );
+  });
+  parser.on("field", (name, value, info) => {
+    if (info.valueTruncated) fail(new ApiRequestError(413, "payload_too_large", `The field '${name}' is larger than ${maxFieldBytes} bytes`));
+    else entries.push({ name, value });
+  });
+  parser.on("fieldsLimit", () => fail(new ApiRequestError(400, "too_many_fields", `At most ${maxFields} form fields per request`)));
+
+  const source = req.body ? Readable.fromWeb(req.body as import("node:stream/web").ReadableStream) : Readable.from([]);
+  const meter = new MeteredStream(maxBytes);
+  try {
+    await pipeline(source, meter, parser);
+  } catch (error) {
+    if (meter.tooLarge) failure ??= bodyTooLarge();
+    // Busboy's own words ("Unexpected end of form", "Malformed part header"), or the
+    // connection dropping: either way the body is unusable, the client's doing.
+    failure ??= new ApiRequestError(400, "invalid_body", `The multipart body could not be read: ${(error as Error).message}`);
+  }
+  await Promise.allSettled(staging);
+  if (failure === null && entries.some((e) => e.value === null)) {
+    failure = new ApiRequestError(400, "invalid_body", "The multipart body could not be read: a file part ended early");
+  }
+  if (failure !== null) {
+    await discardStagedUploads(staged);
+    throw failure;
+  }
+
+  const values = (name: string) => entries.filter((e) => e.name === name).map((e) => e.value as MultipartValue);
+  return {
+    get: (name) => values(name)[0] ?? null,
+    getAll: values,
+    files: (...names) => entries.filter((e) => names.includes(e.name) && typeof e.value !== "string").map((e) => e.value as StagedUpload),
+    discard: () => discardStagedUploads(staged),
+  };
 }

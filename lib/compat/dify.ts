@@ -6,7 +6,7 @@
  * run's UUID. Errors are Dify's `{status, code, message}`.
  */
 import { z } from "zod";
-import { ApiRequestError, readMultipartBody } from "../api/body";
+import { ApiRequestError, readMultipartBody, type MultipartForm } from "../api/body";
 import { textStreamResponse } from "../api/event-stream";
 import { blockingLimitMs, waitForRunEnd } from "../api/run-response";
 import type { InputSpec, WorkflowDefinition } from "../engine";
@@ -204,29 +204,29 @@ const stop = compatRoute<{ task_id: string }>(difyProduct, async ({ req, actor, 
 
 /** POST /v1/files/upload — multipart `file` (one) and `user`; 201 with Dify's file record. */
 const upload = compatRoute(difyProduct, async ({ req, actor }) => {
-  let form: FormData;
+  let form: MultipartForm;
   try {
-    form = await readMultipartBody(req, MAX_UPLOAD_BYTES + 64 * 1024);
+    form = await readMultipartBody(req, { maxFileBytes: MAX_UPLOAD_BYTES, maxFiles: 1, fileFields: ["file"] });
   } catch (error) {
     if (error instanceof ApiRequestError && error.status === 413) throw new ApiRequestError(413, "file_too_large", error.message);
-    throw error;
+    throw error; // more than one file: 400 too_many_files
   }
-  const files = formFiles(form, ["file"]);
-  if (files.length === 0) throw new ApiRequestError(400, "no_file_uploaded", "No file: send it in a multipart field named 'file'");
-  if (files.length > 1) throw new ApiRequestError(400, "too_many_files", "Send one file per request");
-  if (files[0].size > MAX_UPLOAD_BYTES) {
-    throw new ApiRequestError(413, "file_too_large", `The file is larger than ${Math.round(MAX_UPLOAD_BYTES / 1048576)} MB`);
+  try {
+    const files = formFiles(form, ["file"]);
+    if (files.length === 0) throw new ApiRequestError(400, "no_file_uploaded", "No file: send it in a multipart field named 'file'");
+    const user = form.get("user");
+    const { stored: [file] } = await storeUploads(actor, files);
+    const dot = file.name.lastIndexOf(".");
+    return Response.json({
+      id: file.id, name: file.name, size: file.size,
+      extension: dot > 0 ? file.name.slice(dot + 1).toLowerCase() : "",
+      mime_type: file.mime_type,
+      created_by: typeof user === "string" && user ? user : null,
+      created_at: Math.floor(Date.now() / 1000),
+    }, { status: 201 });
+  } finally {
+    await form.discard();
   }
-  const user = form.get("user");
-  const { stored: [file] } = await storeUploads(actor, files);
-  const dot = file.name.lastIndexOf(".");
-  return Response.json({
-    id: file.id, name: file.name, size: file.size,
-    extension: dot > 0 ? file.name.slice(dot + 1).toLowerCase() : "",
-    mime_type: file.mime_type,
-    created_by: typeof user === "string" && user ? user : null,
-    created_at: Math.floor(Date.now() / 1000),
-  }, { status: 201 });
 });
 
 export const dify = { run, getRun, stop, upload };

@@ -19,7 +19,7 @@ import { ApiRequestError, readMultipartBody, readRequestBody } from "../api/body
 import { waitForRunEnd } from "../api/run-response";
 import type { RunDoc } from "../schemas/api-runs";
 import { NotFoundError, ValidationError, type ErrorDetail } from "../services/errors";
-import { MAX_UPLOAD_BYTES } from "../services/files";
+import { MAX_UPLOAD_BYTES, type StagedUpload } from "../services/files";
 import { getRunDocument } from "../services/run-documents";
 import { cancelRun, findRunId, startRunOnce } from "../services/runs";
 import { resolveVersion } from "../services/workflows";
@@ -56,8 +56,11 @@ function uuidParam(value: string | undefined, name: string): string {
 const MAX_REQUEST_BYTES = MAX_UPLOAD_BYTES * 4 + 64 * 1024;
 const FILE_FIELDS = ["input_files", "input_files[]"];
 
-/** The uploaded files of a run request; no body at all is valid (no files). */
-async function readInputFiles(req: Request): Promise<File[]> {
+/**
+ * The uploaded files of a run request (streamed to storage; `discard` removes the ones not
+ * saved); no body at all is valid (no files).
+ */
+async function readInputFiles(req: Request): Promise<{ files: StagedUpload[]; discard(): Promise<void> }> {
   const type = req.headers.get("content-type")?.toLowerCase() ?? "";
   if (!type.startsWith("multipart/form-data")) {
     try {
@@ -68,16 +71,19 @@ async function readInputFiles(req: Request): Promise<File[]> {
       }
       throw error;
     }
-    return [];
+    return { files: [], discard: async () => {} };
   }
-  if (req.headers.get("content-length") === "0") return [];
-  const form = await readMultipartBody(req, MAX_REQUEST_BYTES);
+  if (req.headers.get("content-length") === "0") return { files: [], discard: async () => {} };
+  const form = await readMultipartBody(req, { maxFileBytes: MAX_UPLOAD_BYTES, maxFiles: 20, maxBytes: MAX_REQUEST_BYTES, fileFields: FILE_FIELDS });
   const errors: ErrorDetail[] = [];
   FILE_FIELDS.flatMap((f) => form.getAll(f)).forEach((value, i) => {
     if (typeof value === "string") errors.push({ loc: ["body", "input_files", i], msg: "Expected UploadFile, received a text value", type: "value_error" });
   });
-  if (errors.length) throw new ValidationError(errors);
-  return formFiles(form, FILE_FIELDS);
+  if (errors.length) {
+    await form.discard();
+    throw new ValidationError(errors);
+  }
+  return { files: formFiles(form, FILE_FIELDS), discard: form.discard };
 }
 
 const JOB_STATUS: Record<string, string> = {
@@ -140,29 +146,33 @@ async function loadJob(actor: Actor, uuid: string): Promise<RunDoc> {
 
 const runWorkflow = compatRoute<{ workflow: string }>(product, async ({ req, actor, params }) => {
   const workflowUuid = uuidParam(params.workflow, "workflow_id");
-  const files = await readInputFiles(req);
-  // A key bound to one workflow runs it at its label; otherwise the latest version runs.
-  const label = actor.binding?.label ?? null;
-  const resolved = await resolveVersion(actor, workflowUuid, { label });
-  const spec = fileInputOf(resolved.definition);
-  if (!spec) {
-    throw new ValidationError([{
-      loc: ["path", "workflow_id"],
-      msg: `Workflow '${resolved.workflow.name}' has no file or file-list input to take the files`,
-      type: "value_error",
-    }]);
-  }
-  const uploads = await storeUploads(actor, files);
+  const { files, discard } = await readInputFiles(req);
   let runUuid: string;
   try {
-    const ids = uploads.stored.map((f) => f.id);
-    const inputs = ids.length ? { [spec.name]: fileInputValue(spec, ids, ["body", "input_files"]) } : {};
-    const { run } = await startRunOnce(actor, { workflow: resolved.workflow.id, label, resolved, inputs, origin: "unstructured" });
-    runUuid = run.uuid;
-  } catch (error) {
-    // A refused request keeps none of its uploads.
-    await uploads.discard();
-    throw error;
+    // A key bound to one workflow runs it at its label; otherwise the latest version runs.
+    const label = actor.binding?.label ?? null;
+    const resolved = await resolveVersion(actor, workflowUuid, { label });
+    const spec = fileInputOf(resolved.definition);
+    if (!spec) {
+      throw new ValidationError([{
+        loc: ["path", "workflow_id"],
+        msg: `Workflow '${resolved.workflow.name}' has no file or file-list input to take the files`,
+        type: "value_error",
+      }]);
+    }
+    const uploads = await storeUploads(actor, files);
+    try {
+      const ids = uploads.stored.map((f) => f.id);
+      const inputs = ids.length ? { [spec.name]: fileInputValue(spec, ids, ["body", "input_files"]) } : {};
+      const { run } = await startRunOnce(actor, { workflow: resolved.workflow.id, label, resolved, inputs, origin: "unstructured" });
+      runUuid = run.uuid;
+    } catch (error) {
+      // A refused request keeps none of its uploads.
+      await uploads.discard();
+      throw error;
+    }
+  } finally {
+    await discard(); // the streamed uploads that were not saved
   }
   return Response.json(jobInformation(await getRunDocument(actor, runUuid)), { status: 202 });
 });

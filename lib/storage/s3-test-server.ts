@@ -49,7 +49,7 @@ export async function startS3TestServer(opts: { bucket?: string; prefix?: string
       S3RVER_PATH: createRequire(import.meta.url).resolve("s3rver"),
       S3RVER_DIR: directory,
       S3RVER_BUCKET: bucket,
-    } as NodeJS.ProcessEnv,
+    } as Record<string, string> as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
   });
   const port = await new Promise<number>((resolve, reject) => {

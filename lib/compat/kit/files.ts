@@ -2,9 +2,10 @@
  * Files the compatibility APIs hand in — multipart uploads (Unstructured) or URLs (Datalab)
  * — and the workflow input they fill: the workflow's file (or file-list) input.
  */
+import type { MultipartForm } from "../../api/body";
 import type { InputSpec, WorkflowDefinition } from "../../engine";
 import type { Actor } from "../../schemas/workspace";
-import { discardFiles, saveUploadedFile, type StoredFile } from "../../services/files";
+import { discardFiles, saveStagedUpload, saveUploadedFile, type StagedUpload, type StoredFile } from "../../services/files";
 import { ValidationError } from "../../services/errors";
 
 /** The workflow's first file or file-list input, or null when it has none. */
@@ -25,17 +26,22 @@ export function fileInputValue(spec: InputSpec, files: string[], loc: (string | 
 }
 
 /** The files of a multipart form under any of `fields` (e.g. `input_files` and `input_files[]`). */
-export function formFiles(form: FormData, fields: string[]): File[] {
-  return fields.flatMap((f) => form.getAll(f)).filter((v): v is File => typeof v !== "string");
+export function formFiles(form: MultipartForm, fields: string[]): StagedUpload[] {
+  return fields.flatMap((f) => form.files(f));
 }
 
-/** Stores uploads; `discard` removes them again if the request is then refused. */
-export async function storeUploads(actor: Actor, files: File[]): Promise<{ stored: StoredFile[]; discard(): Promise<void> }> {
+/**
+ * Stores uploads (files a multipart body streamed in, or File objects); `discard` removes them
+ * again if the request is then refused.
+ */
+export async function storeUploads(actor: Actor, files: (File | StagedUpload)[]): Promise<{ stored: StoredFile[]; discard(): Promise<void> }> {
   const stored: StoredFile[] = [];
   const discard = () => discardFiles(actor.workspaceId, stored.map((s) => s.id));
   try {
     for (const file of files) {
-      stored.push(await saveUploadedFile(actor, { name: file.name, type: file.type, bytes: new Uint8Array(await file.arrayBuffer()) }));
+      stored.push(file instanceof Blob
+        ? await saveUploadedFile(actor, { name: file.name, type: file.type, bytes: new Uint8Array(await file.arrayBuffer()) })
+        : await saveStagedUpload(actor, file));
     }
   } catch (error) {
     await discard();
