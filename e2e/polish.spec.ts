@@ -14,6 +14,7 @@ import { DEMO, screenshotPath, setDemoRole, signIn } from "./helpers";
 test.describe.configure({ mode: "serial" });
 
 const tag = randomBytes(4).toString("hex");
+const SLOW = `polish-slow-${tag}`;
 let api: APIRequestContext;
 /** A finished greet run, for the run page's screenshots. */
 let runPath = "";
@@ -26,6 +27,18 @@ test.beforeAll(async ({ playwright }) => {
   const run = await waitForRun(api, (await res.json()).id);
   expect(run.status).toBe("succeeded");
   runPath = `/w/${DEMO.workspace}/runs/${run.id}`;
+  // A workflow that waits a minute, so a run of it can be cancelled at leisure.
+  const created = await api.post("/api/v1/workflows", {
+    data: {
+      name: SLOW, title: "Polish: slow", labels: ["production"],
+      definition: {
+        inputs: [],
+        steps: [{ id: "wait", kind: "delay", name: "Wait a minute", config: { ms: 60_000, message: "Waiting" } }],
+        outputs: { waited: "{{ steps.wait.output.waited_ms }}" },
+      },
+    },
+  });
+  expect(created.status(), await created.text()).toBe(201);
 });
 
 test.afterAll(async () => {
@@ -149,10 +162,10 @@ test("Ctrl+Enter submits the run form, and a toast says the run started", async 
 });
 
 test("cancelling a run shows a toast beside the run's own state", async ({ page }) => {
-  const res = await api.post("/api/v1/workflows/release-pipeline/runs", { data: { inputs: { release: `polish-${tag}` }, response_mode: "async" } });
-  expect(res.status()).toBe(202);
-  const id = (await res.json()).id as string;
   await signIn(page);
+  const res = await api.post(`/api/v1/workflows/${SLOW}/runs`, { data: { inputs: {}, response_mode: "async" } });
+  expect(res.status(), await res.text()).toBe(202);
+  const id = (await res.json()).id as string;
   await page.goto(`/w/demo/runs/${id}`);
   const cancel = page.getByTestId("cancel-run");
   await expect(cancel).toBeVisible();
