@@ -141,7 +141,12 @@ export class LocalRuns {
     for (const off of this.unsubscribe.splice(0)) off();
   }
 
+  private beating = false;
+
   private async beat(): Promise<void> {
+    // One heartbeat at a time: a slow one is not overtaken by the next (they would lock the same rows).
+    if (this.beating) return;
+    this.beating = true;
     const ids = [...this.active.keys()];
     try {
       const { lost, cancelled } = await renewLeases(this.owner, ids);
@@ -150,6 +155,8 @@ export class LocalRuns {
     } catch (err) {
       // The database is unreachable: the leases may lapse, and the writes are fenced.
       console.error("[executor] heartbeat failed:", (err as Error).message);
+    } finally {
+      this.beating = false;
     }
   }
 

@@ -8,6 +8,7 @@
  * executors (threads of one process, worker processes) exactly one holds a run at a time.
  */
 import { db } from "../db/client";
+import { databaseProvider } from "../db/config";
 import type { WorkflowDefinition } from "../engine";
 import { notifyRunEvents } from "../events/run-event-bus";
 import { RunEventWriter } from "./run-event-writer";
@@ -16,6 +17,9 @@ function envNumber(name: string, fallback: number, min: number): number {
   const n = Number(process.env[name]);
   return Number.isFinite(n) && n >= min ? n : fallback;
 }
+
+/** A Date as PostgreSQL `timestamp` text in UTC, the way Prisma stores DateTime columns. */
+const pgTimestamp = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
 
 /** How long a lease lasts without a heartbeat (FLOWDECK_LEASE_MS; tests use short ones). */
 export const LEASE_MS = envNumber("FLOWDECK_LEASE_MS", 30_000, 200);
@@ -175,10 +179,18 @@ export async function renewLease(runId: number, owner: string): Promise<boolean>
  */
 export async function renewLeases(owner: string, runIds: number[]): Promise<{ lost: number[]; cancelled: number[] }> {
   if (runIds.length === 0) return { lost: [], cancelled: [] };
-  await db.run.updateMany({
-    where: { id: { in: runIds }, leaseOwner: owner, status: "running" },
-    data: { leaseExpiresAt: new Date(Date.now() + LEASE_MS) },
-  });
+  const until = new Date(Date.now() + LEASE_MS);
+  if (databaseProvider() === "postgresql") {
+    // Rows locked in id order: two heartbeats that share a row (a takeover racing a stalled
+    // executor) must not deadlock on a multi-row UPDATE's physical scan order.
+    await db.$executeRawUnsafe(
+      `UPDATE "Run" SET "leaseExpiresAt" = $1::timestamp WHERE "id" IN (
+         SELECT "id" FROM "Run" WHERE "id" = ANY($2::int[]) AND "leaseOwner" = $3 AND "status" = 'running' ORDER BY "id" FOR UPDATE)`,
+      pgTimestamp(until), runIds, owner,
+    );
+  } else {
+    await db.run.updateMany({ where: { id: { in: runIds }, leaseOwner: owner, status: "running" }, data: { leaseExpiresAt: until } });
+  }
   const rows = await db.run.findMany({
     where: { id: { in: runIds } }, select: { id: true, leaseOwner: true, status: true, cancelRequestedAt: true },
   });
@@ -285,8 +297,6 @@ export async function addRunJob(runId: number): Promise<void> {
   );
 }
 
-/** A Date as PostgreSQL `timestamp` text in UTC, the way Prisma stores DateTime columns. */
-const pgTimestamp = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
 
 /**
  * The reaper's pass (worker mode): finds runs that want an executor but have no live job —
