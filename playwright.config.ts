@@ -31,7 +31,7 @@ export default defineConfig({
     // The production server, on a database of its own that starts empty each time.
     command: "bash scripts/e2e-server.sh",
     url: `${E2E_BASE_URL}/login`,
-    timeout: 240_000,
+    timeout: 600_000,
     reuseExistingServer: false,
     stdout: "pipe",
     stderr: "pipe",
