@@ -10,6 +10,7 @@
 import { randomUUID } from "node:crypto";
 import { Logger, run, type Runner, type Task } from "graphile-worker";
 import { databaseUrl } from "../db/config";
+import { getSandboxPool } from "../engine";
 import { startEventBus, stopEventBus } from "../events/run-event-bus";
 import { addRunJob, claimRun, RUN_JOB_TASK } from "../services/run-execution";
 import { LocalRuns } from "./local-runs";
@@ -48,6 +49,11 @@ export function workerConcurrency(): number {
 export async function startWorker(options: WorkerOptions = {}): Promise<WorkerHandle> {
   const connectionString = options.connectionString ?? databaseUrl();
   await migrateJobQueue(connectionString);
+  // Warm the code sandbox (as the web process does at start): the first code steps would
+  // otherwise wait for QuickJS to load in every sandbox thread.
+  const pool = getSandboxPool();
+  const warm = { code: "return 1", inputs: "{}", steps: "{}", timeoutMs: 5000, memoryMb: 32 };
+  await Promise.all(Array.from({ length: pool.size }, () => pool.run(warm))).catch(() => {});
   // Cross-process signals: this worker's events reach every web process, and cancels reach us.
   await startEventBus();
 
