@@ -8,6 +8,7 @@ import { PrismaClient as SqliteClient } from "../generated/sqlite/client";
 import { PrismaClient as PostgresClient } from "../generated/postgres/client";
 import { createAdapterFactory } from "./adapter";
 import { databaseProvider, databaseUrl } from "./config";
+import { clampIntFilters, hasOutOfRangeInt } from "./pg-values";
 import { captureSqliteConnection } from "./sqlite-direct";
 
 export type Db = SqliteClient;
@@ -23,7 +24,30 @@ function createClient(url: string): Db {
     client.$executeRawUnsafe("PRAGMA foreign_keys = ON").catch(() => {});
     return client;
   }
-  return new PostgresClient({ adapter }) as unknown as Db;
+  return withIntFilterRanges(new PostgresClient({ adapter })) as unknown as Db;
+}
+
+// Operations whose `where` must name one row by a unique key (no room for a rewritten filter).
+const UNIQUE_WHERE = new Set(["findUnique", "findUniqueOrThrow", "update", "delete", "upsert"]);
+
+/**
+ * PostgreSQL refuses an out-of-int4 number in a filter where SQLite matches nothing (see
+ * pg-values.ts): such filters are rewritten to select the same rows; findUnique on such a
+ * key finds nothing. The check is a walk over the (small) `where`; the rest pass untouched.
+ */
+function withIntFilterRanges(client: PostgresClient) {
+  return client.$extends({
+    query: {
+      $allModels: {
+        async $allOperations({ operation, args, query }) {
+          const where = (args as { where?: unknown } | undefined)?.where;
+          if (where === undefined || !hasOutOfRangeInt(where)) return query(args);
+          if (UNIQUE_WHERE.has(operation)) return operation === "findUnique" ? null : query(args);
+          return query({ ...(args as object), where: clampIntFilters(where) } as typeof args);
+        },
+      },
+    },
+  });
 }
 
 const globalForDb = globalThis as unknown as { flowdeckDb?: Db };

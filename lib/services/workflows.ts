@@ -271,6 +271,9 @@ export async function publishVersion(actor: Actor, ref: string | number, rawDefi
   const workflow = await findWorkflow(actor, ref);
   const definition = definitionOrThrow(rawDefinition);
   const publish = () => db.$transaction(async (tx) => {
+    // First, so it takes the workflow row's lock: concurrent publishes then read the latest
+    // number one after another (PostgreSQL runs them side by side; SQLite has one writer).
+    await tx.workflow.update({ where: { id: workflow.id }, data: { updatedAt: new Date() } });
     const last = await tx.workflowVersion.findFirst({
       where: { workspaceId: actor.workspaceId, workflowId: workflow.id },
       orderBy: { number: "desc" },
@@ -283,7 +286,6 @@ export async function publishVersion(actor: Actor, ref: string | number, rawDefi
       },
     });
     for (const label of new Set(labels)) await moveLabel(tx, actor, workflow.id, label, version);
-    await tx.workflow.update({ where: { id: workflow.id }, data: { updatedAt: new Date() } });
     return version;
   });
   try {
@@ -334,6 +336,8 @@ export async function setLabel(actor: Actor, ref: string | number, label: string
   });
   if (!version) throw new NotFoundError(`Version ${versionNumber} of workflow '${workflow.name}'`);
   return db.$transaction(async (tx) => {
+    // The workflow row's lock orders concurrent moves of a label (see publishVersion).
+    await tx.$executeRaw`UPDATE "Workflow" SET "id" = "id" WHERE "id" = ${workflow.id}`;
     await moveLabel(tx, actor, workflow.id, label, version);
     return { label, version: versionNumber };
   }).finally(() => catalogChanged(actor.workspaceId));
