@@ -49,6 +49,9 @@ test.afterAll(async () => {
 function lightness(color: string): number {
   const ok = color.match(/^oklch\(([\d.]+)(%?)/);
   if (ok) return Number(ok[1]) / (ok[2] ? 100 : 1);
+  // CIE lab(): Chromium may serialise a colour-mixed Tailwind colour this way (L is 0…100).
+  const lab = color.match(/^lab\(([\d.]+)/);
+  if (lab) return Number(lab[1]) / 100;
   const rgb = color.match(/^rgba?\(([\d.]+)[,\s]+([\d.]+)[,\s]+([\d.]+)/);
   if (rgb) {
     const [r, g, b] = rgb.slice(1, 4).map(Number);
@@ -63,6 +66,11 @@ function isRed(color: string): boolean {
   if (ok) {
     const [chroma, hue] = [Number(ok[2]), Number(ok[3])];
     return chroma > 0.08 && (hue < 45 || hue > 340);
+  }
+  const lab = color.match(/^lab\(([\d.]+)\s+(-?[\d.]+)\s+(-?[\d.]+)/);
+  if (lab) {
+    const [a, b] = [Number(lab[2]), Number(lab[3])];
+    return a > 25 && b > -25; // strongly towards red (+a), not towards blue/violet (−b)
   }
   const rgb = color.match(/^rgba?\(([\d.]+)[,\s]+([\d.]+)[,\s]+([\d.]+)/);
   if (!rgb) throw new Error(`unexpected colour ${color}`);

@@ -89,6 +89,7 @@ function TimelineRow({ step, t0, pct, now }: { step: StepView; t0: number; pct: 
   const measured = started != null && stopped != null ? stopped - started : null;
   const duration = step.status === "running" ? measured : (step.durationMs ?? measured);
   const attemptStarts = step.attemptStarts.map(Date.parse);
+  const minBar = step.status === "skipped" ? 6 : 3;
 
   return (
     <li data-testid={`step-${step.id}`} data-status={step.status} data-attempts={step.attempts} data-reused={step.reused ? "true" : undefined}
@@ -114,7 +115,13 @@ function TimelineRow({ step, t0, pct, now }: { step: StepView; t0: number; pct: 
           <div data-testid={`bar-${step.id}`} data-offset-ms={Math.round(offset)} data-duration-ms={duration == null ? undefined : Math.round(duration)}
             title={`${step.name}: started at +${formatDuration(offset)}, ${step.status === "running" ? "running for" : "took"} ${formatDuration(duration)}`}
             className={`absolute top-0 flex h-4 overflow-hidden rounded ${BAR[step.status] ?? BAR.pending} ${step.status === "running" ? "animate-pulse" : ""}`}
-            style={{ left: pct(offset), width: `max(${pct(measured ?? 0)}, ${step.status === "skipped" ? 6 : 3}px)`, maxWidth: `calc(100% - ${pct(offset)})` }}>
+            // A step that starts at the very end of the axis (e.g. a 0 ms last step) still gets a
+            // sliver of a bar inside the track, not a zero-width one past its edge.
+            style={{
+              left: `min(${pct(offset)}, calc(100% - ${minBar}px))`,
+              width: `max(${pct(measured ?? 0)}, ${minBar}px)`,
+              maxWidth: `max(calc(100% - ${pct(offset)}), ${minBar}px)`,
+            }}>
             {/* Earlier attempts of a retried step: darker segments before the last one. */}
             {attemptStarts.length > 1 && stopped != null && started != null && attemptStarts.slice(1).map((at, i) => (
               <span key={i} className="absolute top-0 h-4 border-l-2 border-white/80 dark:border-slate-900/80"
