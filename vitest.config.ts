@@ -10,5 +10,8 @@ export default defineConfig({
     setupFiles: ["./vitest.setup.ts"],
     testTimeout: 20_000,
     pool: "forks",
+    // Route handlers load Auth.js (for sessions); next-auth's ESM imports "next/server" without
+    // an extension, which Node's resolver refuses unless Vite resolves it.
+    server: { deps: { inline: ["next-auth"] } },
   },
 });

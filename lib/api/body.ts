@@ -183,6 +183,9 @@ export async function readMultipartBody(req: Request, limits: MultipartLimits): 
   };
 
   parser.on("file", (name, stream, info) => {
+    // Ending the parse early destroys the part being read with an error; whoever reads it
+    // (the store) sees that, a skipped part must not turn it into an uncaught exception.
+    stream.on("error", () => {});
     if (failure !== null || (limits.fileFields && !limits.fileFields.includes(name))) {
       stream.resume();
       return;
