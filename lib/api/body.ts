@@ -204,9 +204,12 @@ export async function readMultipartBody(req: Request, limits: MultipartLimits): 
           entry.value = file;
         },
         (error) => {
-          fail(error instanceof FileTooLargeError
-            ? new ApiRequestError(413, "payload_too_large", `The file${info.filename ? ` '${info.filename}'` : ""} is larger than ${mib(limits.maxFileBytes)}`)
-            : error);
+          if (error instanceof FileTooLargeError) {
+            fail(new ApiRequestError(413, "payload_too_large", `The file${info.filename ? ` '${info.filename}'` : ""} is larger than ${mib(limits.maxFileBytes)}`));
+          } else if (!parser.destroyed) {
+            fail(error); // the store failed while the body was fine: a server-side error
+          }
+          // Otherwise the body broke (truncated, client gone) or was stopped: the parse says so.
         },
       ),
     );

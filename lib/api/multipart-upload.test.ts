@@ -346,6 +346,23 @@ describe.each(["local disk", "S3"] as const)("uploads on %s", (storage) => {
     }
   }, 60_000);
 
+  it("a storage failure is a 500 of ours, not blamed on the client, and keeps nothing", async () => {
+    const before = await snapshot();
+    const saved = { bucket: process.env.FLOWDECK_S3_BUCKET, dir: process.env.FLOWDECK_DATA_DIR };
+    // S3: a bucket that does not exist; disk: a data folder under a regular file.
+    if (storage === "S3") process.env.FLOWDECK_S3_BUCKET = "no-such-bucket";
+    else process.env.FLOWDECK_DATA_DIR = path.join(process.env.FLOWDECK_DATA_DIR!, "test.db", "nested");
+    try {
+      const res = await upload(multipartBody([{ name: "file", filename: "a.bin", type: "application/octet-stream", size: 6 * MiB }]).stream);
+      expect(res.status).toBe(500);
+      expect(res.json.code).toBe("internal_error");
+    } finally {
+      if (saved.bucket !== undefined) process.env.FLOWDECK_S3_BUCKET = saved.bucket;
+      process.env.FLOWDECK_DATA_DIR = saved.dir;
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
   it("a file under another field name is read past, not stored", async () => {
     const before = await snapshot();
     const res = await upload(multipartBody([

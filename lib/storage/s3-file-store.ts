@@ -111,8 +111,9 @@ export class S3FileStore implements FileStore {
       // Only an upload that completed while its source still failed leaves an object.
       if (written.status === "fulfilled") await this.remove(key).catch(() => {});
       if (meter.tooLarge) throw new FileTooLargeError(opts.maxBytes!);
-      // The source's own error says more than the upload's (which only saw its input fail).
-      throw piped.status === "rejected" ? piped.reason : (written as PromiseRejectedResult).reason;
+      // A failing source reaches the upload as its input's error, while an upload that fails
+      // leaves the pipeline only a premature close: the upload's reason is the telling one.
+      throw written.status === "rejected" ? written.reason : (piped as PromiseRejectedResult).reason;
     }
     return { size: meter.received, sha256: meter.sha256() };
   }
