@@ -1,16 +1,48 @@
 #!/usr/bin/env bash
-# Every test: unit + integration (vitest), a fresh production build, then the Playwright
-# suite against the production server. Ends with one line "N passed, N failed".
+# Every test: unit + integration (vitest) on SQLite, the same suite again on PostgreSQL, a
+# fresh production build, then the Playwright suite against the production server. Ends
+# with one line "N passed, N failed" counting every run.
+#
+# PostgreSQL: FLOWDECK_TEST_PG_URL (default postgres://flowdeck:flowdeck@127.0.0.1:5432/flowdeck,
+# a role with CREATEDB; each test file gets a database of its own). When it is unreachable the
+# PostgreSQL run is skipped with a note, except in CI (CI=true), where it counts as a failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1 CHECKPOINT_DISABLE=1
 # Reports live outside test-results/, which Playwright empties when it starts.
 REPORTS=.test-reports
 mkdir -p "$REPORTS"
-rm -f "$REPORTS"/vitest.json "$REPORTS"/playwright.json
+rm -f "$REPORTS"/vitest.json "$REPORTS"/vitest-pg.json "$REPORTS"/playwright.json
 
-npx --no-install vitest run --reporter=default --reporter=json --outputFile.json="$REPORTS"/vitest.json
+# A postgres:// FLOWDECK_TEST_DATABASE_URL names the server for the PostgreSQL run.
+case "${FLOWDECK_TEST_DATABASE_URL:-}" in
+  postgres://*|postgresql://*) : "${FLOWDECK_TEST_PG_URL:=$FLOWDECK_TEST_DATABASE_URL}" ;;
+esac
+export FLOWDECK_TEST_PG_URL="${FLOWDECK_TEST_PG_URL:-postgres://flowdeck:flowdeck@127.0.0.1:5432/flowdeck}"
+unset FLOWDECK_TEST_DATABASE_URL
+
+echo "── vitest on SQLite ──"
+FLOWDECK_TEST_PG=0 npx --no-install vitest run --reporter=default --reporter=json --outputFile.json="$REPORTS"/vitest.json
 unit_status=$?
+
+pg_reachable() {
+  node -e '
+    const { Client } = require("pg");
+    const c = new Client({ connectionString: process.env.FLOWDECK_TEST_PG_URL, connectionTimeoutMillis: 5000 });
+    c.connect().then(() => c.end()).then(() => process.exit(0), (e) => { console.error(e.message); process.exit(1); });'
+}
+pg_where=$(node -e 'const u = new URL(process.env.FLOWDECK_TEST_PG_URL); u.password = ""; console.log(u.host + u.pathname)')
+pg_status=skipped
+if pg_reachable; then
+  echo "── vitest on PostgreSQL ($pg_where) ──"
+  FLOWDECK_TEST_PG=1 npx --no-install vitest run --reporter=default --reporter=json --outputFile.json="$REPORTS"/vitest-pg.json
+  pg_status=$?
+elif [ -n "${CI:-}" ] && [ "${CI}" != "false" ]; then
+  echo "── vitest on PostgreSQL: no server at $pg_where, and CI requires it ──"
+  pg_status=1
+else
+  echo "── vitest on PostgreSQL skipped: no server at $pg_where (set FLOWDECK_TEST_PG_URL) ──"
+fi
 
 echo "── production build (skipped when current) ──"
 npx --no-install tsx scripts/start.ts --build-only
@@ -22,13 +54,20 @@ if [ $build_status -eq 0 ]; then
   e2e_status=$?
 fi
 
-node - "$build_status" "$REPORTS" <<'JS'
+node - "$build_status" "$REPORTS" "$unit_status" "$pg_status" <<'JS'
 const fs = require("fs");
 const read = (f) => { try { return JSON.parse(fs.readFileSync(f, "utf8")); } catch { return null; } };
-const [buildStatus, dir] = process.argv.slice(2);
-const v = read(`${dir}/vitest.json`), p = read(`${dir}/playwright.json`);
+const [buildStatus, dir, unitStatus, pgStatus] = process.argv.slice(2);
+const v = read(`${dir}/vitest.json`), vpg = read(`${dir}/vitest-pg.json`), p = read(`${dir}/playwright.json`);
 let passed = 0, failed = 0;
-if (v) { passed += v.numPassedTests; failed += v.numFailedTests; } else failed += 1;
+// A vitest run: its tests; one failure more when it failed without a failing test (a file
+// that could not load, an unhandled error, PostgreSQL missing in CI) or left no report.
+const vitestRun = (report, status) => {
+  if (report) { passed += report.numPassedTests; failed += report.numFailedTests; }
+  if ((!report && status !== "skipped") || (status !== "0" && status !== "skipped" && !(report?.numFailedTests > 0))) failed += 1;
+};
+vitestRun(v, unitStatus);
+vitestRun(vpg, pgStatus);
 if (p) { passed += p.stats.expected + (p.stats.flaky || 0); failed += p.stats.unexpected; } else failed += 1;
 if (buildStatus !== "0") failed += 1; // the build itself failed
 console.log(`${passed} passed, ${failed} failed`);
@@ -36,4 +75,4 @@ process.exit(failed > 0 ? 1 : 0);
 JS
 summary_status=$?
 
-[ $unit_status -eq 0 ] && [ $build_status -eq 0 ] && [ $e2e_status -eq 0 ] && [ $summary_status -eq 0 ]
+[ $unit_status -eq 0 ] && { [ "$pg_status" = 0 ] || [ "$pg_status" = skipped ]; } && [ $build_status -eq 0 ] && [ $e2e_status -eq 0 ] && [ $summary_status -eq 0 ]
