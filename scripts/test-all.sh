@@ -21,8 +21,11 @@ esac
 export FLOWDECK_TEST_PG_URL="${FLOWDECK_TEST_PG_URL:-postgres://flowdeck:flowdeck@127.0.0.1:5432/flowdeck}"
 unset FLOWDECK_TEST_DATABASE_URL
 
+# Files named *.pg.test.ts need PostgreSQL whatever the suite runs on (workers, the event bus
+# across processes): they run once, in the PostgreSQL run.
 echo "── vitest on SQLite ──"
-FLOWDECK_TEST_PG=0 npx --no-install vitest run --reporter=default --reporter=json --outputFile.json="$REPORTS"/vitest.json
+FLOWDECK_TEST_PG=0 npx --no-install vitest run --exclude '**/*.pg.test.ts' \
+  --reporter=default --reporter=json --outputFile.json="$REPORTS"/vitest.json
 unit_status=$?
 
 pg_reachable() {
