@@ -7,6 +7,7 @@
  */
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import v8 from "node:v8";
@@ -351,7 +352,11 @@ describe.each(["local disk", "S3"] as const)("uploads on %s", (storage) => {
     const saved = { bucket: process.env.FLOWDECK_S3_BUCKET, dir: process.env.FLOWDECK_DATA_DIR };
     // S3: a bucket that does not exist; disk: a data folder under a regular file.
     if (storage === "S3") process.env.FLOWDECK_S3_BUCKET = "no-such-bucket";
-    else process.env.FLOWDECK_DATA_DIR = path.join(process.env.FLOWDECK_DATA_DIR!, "test.db", "nested");
+    else {
+      const blocker = path.join(saved.dir!, "not-a-folder");
+      writeFileSync(blocker, "");
+      process.env.FLOWDECK_DATA_DIR = path.join(blocker, "nested");
+    }
     try {
       const res = await upload(multipartBody([{ name: "file", filename: "a.bin", type: "application/octet-stream", size: 6 * MiB }]).stream);
       expect(res.status).toBe(500);
