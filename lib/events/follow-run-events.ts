@@ -3,12 +3,16 @@
  * as the bus announces them, ending after `run_finished` (or when `signal` aborts). Every
  * streaming transport — Flowdeck's SSE and the compatibility streams — reads through this,
  * so each one gets every event exactly once and in order.
+ *
+ * Every notification (from this process or, on PostgreSQL, from any other; a resync after
+ * the bus reconnected counts as one) makes the follower read again after the last seq it
+ * has, so events written elsewhere are never missed even if a notification is. Followers
+ * of the same run that have caught up share their reads (lib/events/run-tail.ts).
  */
 import { getRunLogPosition, listRunEventsAfter } from "../services/run-events";
 import { isFinalStatus, type RunEventFrame } from "../schemas/run";
 import { subscribeRunEvents } from "./run-event-bus";
-
-const PAGE = 1000;
+import { acquireRunTail, TAIL_PAGE as PAGE } from "./run-tail";
 
 export async function* followRunEvents(
   runId: number,
@@ -17,15 +21,19 @@ export async function* followRunEvents(
   const { signal } = opts;
   let lastSeq = opts.afterSeq ?? 0;
   let pending = true; // read once at the start
+  let heardAt = performance.now(); // when the latest news came (a read must start after it)
   let wake: (() => void) | null = null;
   const unsubscribe = subscribeRunEvents(runId, (seq) => {
     if (seq > lastSeq) {
       pending = true;
+      heardAt = performance.now();
       wake?.();
     }
   });
   const onAbort = () => wake?.();
   signal?.addEventListener("abort", onAbort);
+  const me = {};
+  const { tail, release } = acquireRunTail(runId, me);
   try {
     // A caller that already has everything of a finished run gets nothing.
     const position = await getRunLogPosition(runId);
@@ -35,18 +43,30 @@ export async function* followRunEvents(
       wake = null;
       if (signal?.aborted) return;
       pending = false;
+      // Whether a read that began after this wake-up has reached the end of the log.
+      let upToDate = false;
       for (;;) {
-        const frames = await listRunEventsAfter(runId, lastSeq, PAGE);
+        let frames = tail.buffered(me, lastSeq, PAGE);
+        if (frames === null) {
+          // Behind the shared buffer: read for ourselves.
+          frames = await listRunEventsAfter(runId, lastSeq, PAGE);
+          if (frames.length < PAGE) upToDate = true;
+          if (frames.length === 0) break;
+        } else if (frames.length === 0) {
+          if (upToDate) break;
+          upToDate = await tail.refresh(heardAt);
+          continue;
+        }
         for (const frame of frames) {
           if (signal?.aborted) return;
           lastSeq = frame.seq;
           yield frame;
           if (frame.type === "run_finished") return;
         }
-        if (frames.length < PAGE) break;
       }
     }
   } finally {
+    release();
     unsubscribe();
     signal?.removeEventListener("abort", onAbort);
   }
