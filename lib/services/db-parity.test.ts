@@ -14,6 +14,7 @@ import { NotFoundError } from "./errors";
 import { getRunDocumentByNumber } from "./run-documents";
 import { listRunEventsAfter } from "./run-events";
 import { getRunDetail, listRuns, startRun } from "./runs";
+import { listSecrets, setSecret } from "./secrets";
 import { createWorkflow, findWorkflow, getVersion, listLabels, publishVersion, resolveVersion, setLabel } from "./workflows";
 import { createWorkspace } from "./workspaces";
 
@@ -141,6 +142,12 @@ describe(`writers racing each other (${databaseProvider()})`, () => {
     expect(results.filter((r) => r.status === "rejected")).toEqual([]);
     const numbers = results.map((r) => (r as PromiseFulfilledResult<{ number: number }>).value.number).sort((x, y) => x - y);
     expect(numbers).toEqual([2, 3, 4, 5, 6, 7]);
+  });
+
+  it("concurrent saves of a new secret all land on one row", async () => {
+    const results = await Promise.allSettled(["v1", "v2", "v3", "v4"].map((v) => setSecret(a, "RACE_KEY", v)));
+    expect(results.filter((r) => r.status === "rejected")).toEqual([]);
+    expect((await listSecrets(a)).filter((s) => s.name === "RACE_KEY")).toHaveLength(1);
   });
 
   it("concurrent moves of a new label all land, one label, every move recorded", async () => {
