@@ -16,7 +16,9 @@ import { createTestPgDatabase, testSuiteProvider } from "./lib/db/test-database"
 const dir = mkdtempSync(path.join(os.tmpdir(), "flowdeck-test-"));
 process.env.FLOWDECK_DATA_DIR = dir;
 process.env.FLOWDECK_SECRET_KEY ??= "test-secret-key";
-process.env.FLOWDECK_TEST_RUN_ID ??= inject("flowdeckTestRunId");
+// The run's id (vitest.global-setup.ts) names the databases this file creates.
+const runId = inject("flowdeckTestRunId");
+if (runId) process.env.FLOWDECK_TEST_RUN_ID ??= runId;
 
 if (testSuiteProvider() === "postgresql") {
   const database = await createTestPgDatabase();
