@@ -33,6 +33,9 @@ export interface LatencyFigures {
   p50: number;
   p99: number;
   max: number;
+  /** In the writer process, append → committed (p50/p99): the part before the bus. */
+  commitP50?: number;
+  commitP99?: number;
   /** Notifications the writer sent (NOTIFY payloads) and in how many queries. */
   notifications?: number;
   publishQueries?: number;
@@ -206,9 +209,13 @@ export async function runEventLatencyBench(opts: EventLatencyOptions = {}): Prom
       await Promise.all(streams);
       const done = await writer.waitFor((l) => l.done === true);
       await writer.exited;
-      const f = figures(name, samples, { notifications: done.notificationsSent as number, publishQueries: done.publishQueries as number });
+      const f = figures(name, samples, {
+        notifications: done.notificationsSent as number, publishQueries: done.publishQueries as number,
+        commitP50: done.commitP50 as number, commitP99: done.commitP99 as number,
+      });
       results.push(f);
-      log(`${name}: p50 ${f.p50.toFixed(2)} ms, p99 ${f.p99.toFixed(2)} ms, max ${f.max.toFixed(1)} ms (${f.samples} events received; writer sent ${f.notifications} NOTIFYs in ${f.publishQueries} queries)`);
+      log(`${name}: p50 ${f.p50.toFixed(2)} ms, p99 ${f.p99.toFixed(2)} ms, max ${f.max.toFixed(1)} ms (${f.samples} events received; ` +
+        `append → committed in the writer p50 ${f.commitP50!.toFixed(2)} ms, p99 ${f.commitP99!.toFixed(2)} ms; writer sent ${f.notifications} NOTIFYs in ${f.publishQueries} queries)`);
     };
 
     /** The bus hop alone: a notification from the writer process to a subscriber here. */
@@ -260,9 +267,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
       events: Number(arg("events") ?? 1000),
     });
     console.log(`\nweb process: ${server}; ${new Date().toISOString().slice(0, 10)}`);
-    console.log("| scenario | events | p50 | p99 | max | NOTIFYs (queries) |\n|---|---|---|---|---|---|");
+    console.log("| scenario | events | append → SSE p50 | p99 | max | append → committed p50 / p99 | NOTIFYs (queries) |\n|---|---|---|---|---|---|---|");
+    const ms = (x?: number) => (x == null ? "—" : `${x.toFixed(2)} ms`);
     for (const r of results) {
-      console.log(`| ${r.scenario} | ${r.samples} | ${r.p50.toFixed(2)} ms | ${r.p99.toFixed(2)} ms | ${r.max.toFixed(1)} ms | ${r.notifications ?? "—"}${r.publishQueries != null ? ` (${r.publishQueries})` : ""} |`);
+      console.log(`| ${r.scenario} | ${r.samples} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.max)} | ${r.commitP50 == null ? "—" : `${ms(r.commitP50)} / ${ms(r.commitP99)}`} | ${r.notifications ?? "—"}${r.publishQueries != null ? ` (${r.publishQueries})` : ""} |`);
     }
   } finally {
     const { db } = await import("../lib/db/client");

@@ -17,10 +17,11 @@
  *       Prints {"cancel": runId, "stored": bool} for every cancel signal heard (stored:
  *       whether the run's cancelRequestedAt is visible already).
  *
- * Both print {"ready": true, …} once the bus is connected, and {"done": true, …} at the end.
+ * Both print {"ready": true, …} once the bus is connected, and {"done": true, …} at the end
+ * (write: with commitP50/commitP99, append → committed in ms, as announced in-process).
  */
 import { Client } from "pg";
-import { eventBusStatus, startEventBus, stopEventBus, subscribeRunCancel } from "./run-event-bus";
+import { eventBusStatus, startEventBus, stopEventBus, subscribeRunCancel, subscribeRunEvents } from "./run-event-bus";
 
 const say = (msg: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(msg)}\n`);
 const [mode, ...args] = process.argv.slice(2);
@@ -33,21 +34,33 @@ if (mode === "write") {
   const { RunEventWriter } = await import("../services/run-event-writer");
   say({ ready: true, pid: process.pid });
   const writer = new RunEventWriter(runId, workspaceId, 0);
+  // Append → committed (announced here), per event: the part of the latency before the bus.
+  const appendedAt: number[] = [];
+  const committed: number[] = [];
+  subscribeRunEvents(runId, (lastSeq) => {
+    if (!Number.isFinite(lastSeq)) return; // a resync, not a commit
+    const at = performance.now();
+    for (let seq = committed.length + 1; seq <= lastSeq; seq++) committed.push(at - appendedAt[seq]);
+  });
   const started = performance.now();
   for (let i = 1; i <= count; i++) {
-    writer.append("text_chunk", { stepId: "s", text: `chunk ${i} `, i, sentAt: performance.timeOrigin + performance.now() });
+    appendedAt[i] = performance.now();
+    writer.append("text_chunk", { stepId: "s", text: `chunk ${i} `, i, sentAt: performance.timeOrigin + appendedAt[i] });
     if (i === killAt) await terminateOwnListener();
     // A few chunks per tick, then let timers (the writer's batch flush) and I/O run.
     if (everyMs > 0) await sleepUntil(started + i * everyMs);
     else if (i % 5 === 0) await new Promise((r) => setTimeout(r, 1));
   }
-  writer.append("run_finished", { status: "succeeded", sentAt: performance.timeOrigin + performance.now() }, {
+  appendedAt[count + 1] = performance.now();
+  writer.append("run_finished", { status: "succeeded", sentAt: performance.timeOrigin + appendedAt[count + 1] }, {
     run: { status: "succeeded", finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null },
   });
   await writer.flushNow();
   const ms = performance.now() - started;
   const stats = await stopEventBus(); // sends what is still pending
-  say({ done: true, ms, lastSeq: writer.lastSeq, ...stats });
+  committed.sort((a, b) => a - b);
+  const pct = (p: number) => committed[Math.min(committed.length - 1, Math.floor(committed.length * p))];
+  say({ done: true, ms, lastSeq: writer.lastSeq, commitP50: pct(0.5), commitP99: pct(0.99), ...stats });
   process.exit(0);
 } else if (mode === "ping") {
   const [runId, count, everyMs] = args.map(Number);
