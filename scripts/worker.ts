@@ -37,6 +37,12 @@ await startCallbackDispatcher();
 const { startWorker, workerConcurrency } = await import("../lib/executor/worker");
 const worker = await startWorker();
 console.log(`flowdeck worker: ready (${worker.owner}, concurrency ${workerConcurrency()})`);
+// A runner that fails (its database gone) ends the process: a supervisor restarts it, and
+// the runs it held are taken over by other workers once their leases lapse.
+worker.done.catch((err) => {
+  console.error("flowdeck worker: the job runner failed:", err);
+  process.exit(1);
+});
 
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

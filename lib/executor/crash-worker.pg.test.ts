@@ -13,7 +13,7 @@ import { sideEffectWorkflow, spawnTsx, startSideEffectReceiver, waitFor, type Ch
 
 const pgMissing = await pgUnavailable();
 const RUNS = 200;
-const LEASE_MS = 1500;
+const LEASE_MS = 2500;
 
 describe.skipIf(!!pgMissing)(`worker mode crash on PostgreSQL${pgMissing ? ` (skipped: ${pgMissing})` : ""}`, () => {
   let database: TestPgDatabase | null = null;
@@ -27,6 +27,9 @@ describe.skipIf(!!pgMissing)(`worker mode crash on PostgreSQL${pgMissing ? ` (sk
       DATABASE_URL: process.env.DATABASE_URL,
       FLOWDECK_LEASE_MS: String(LEASE_MS),
       FLOWDECK_WORKER_CONCURRENCY: "24",
+      // graphile-worker's pool small (jobs hold no connection while they run): the suite's
+      // other PostgreSQL tests share the server's 100 connections.
+      FLOWDECK_WORKER_PG_POOL: "3",
       FLOWDECK_SHUTDOWN_GRACE_MS: "2000",
       FLOWDECK_FETCH_ALLOW: new URL(receiver.origin).host,
     }, "worker");
@@ -61,20 +64,22 @@ describe.skipIf(!!pgMissing)(`worker mode crash on PostgreSQL${pgMissing ? ` (sk
   it("200 runs over 2 workers, one killed -9 mid-way: each run finishes once, no finished step repeats, none left running", async () => {
     const { startRun } = await import("../services/runs");
     const { checkCrashOutcome } = await import("./test-crash-checks");
+    // The workers boot while the runs are accepted (stored queued, each with its job).
     const [a, b] = [startWorker(), startWorker()];
-    await Promise.all([a.waitForLine(/ready/), b.waitForLine(/ready/)]);
-    const ownerA = /\((worker-\d+-[0-9a-f]+),/.exec(await a.waitForLine(/ready/))![1];
-
     const t0 = Date.now();
     const accepted: string[] = [];
-    for (let i = 0; i < RUNS; i += 20) {
-      const batch = await Promise.all(Array.from({ length: 20 }, () => startRun(actor, { workflow: "crash", inputs: { receiver: receiver.origin }, origin: "api" })));
-      for (const run of batch) {
+    let next = 0;
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      while (next < RUNS) {
+        next++;
+        const run = await startRun(actor, { workflow: "crash", inputs: { receiver: receiver.origin }, origin: "api" });
         expect(run.status).toBe("queued");
         accepted.push(run.uuid);
       }
-    }
+    }));
     const acceptedIn = Date.now() - t0;
+    await Promise.all([a.waitForLine(/ready/), b.waitForLine(/ready/)]);
+    const ownerA = /\((worker-\d+-[0-9a-f]+),/.exec(await a.waitForLine(/ready/))![1];
 
     // Mid-way: a good share finished, and worker A holds runs right now.
     await waitFor(async () => {
@@ -82,15 +87,15 @@ describe.skipIf(!!pgMissing)(`worker mode crash on PostgreSQL${pgMissing ? ` (sk
         db.run.count({ where: { status: "succeeded" } }),
         db.run.count({ where: { status: "running", leaseOwner: ownerA } }),
       ]);
-      return finished >= 40 && onA > 0;
-    }, 30_000, "runs to be mid-way with some on worker A");
+      return finished >= 40 && onA >= 8;
+    }, 30_000, "runs to be mid-way with several on worker A");
     a.child.kill("SIGKILL");
     const killedAt = Date.now();
     await a.exited;
     const interrupted = (await db.run.findMany({ where: { status: "running", leaseOwner: ownerA }, select: { id: true } })).map((r) => r.id);
     expect(interrupted.length).toBeGreaterThan(0);
 
-    await waitFor(async () => (await db.run.count({ where: { status: { in: ["queued", "running"] } } })) === 0, 40_000, "every run to finish");
+    await waitFor(async () => (await db.run.count({ where: { status: { in: ["queued", "running"] } } })) === 0, 60_000, "every run to finish");
     const recoveredIn = Date.now() - killedAt;
     const outcome = await checkCrashOutcome({ accepted, receiver, interrupted, killedAt });
 
@@ -109,5 +114,5 @@ describe.skipIf(!!pgMissing)(`worker mode crash on PostgreSQL${pgMissing ? ` (sk
 
     b.child.kill("SIGTERM");
     expect((await b.exited).code).toBe(0);
-  }, 60_000);
+  }, 90_000); // about 30 s on an idle 2-core machine; the bound is for a loaded one
 });

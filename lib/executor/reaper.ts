@@ -17,7 +17,10 @@ export function startReaper(intervalMs = Math.max(250, Math.floor(LEASE_MS / 2))
   const runNow = () =>
     (running ??= requeueStalledRuns()
       .catch((err) => {
-        console.error("[reaper] pass failed:", (err as Error).message);
+        const message = (err as Error).message;
+        // The usual cause on a new database: graphile-worker's schema is not there yet.
+        const hint = /graphile_worker/.test(message) ? " (run `npm run db:migrate`, or start a worker: it creates the job queue)" : "";
+        console.error(`[reaper] pass failed: ${message}${hint}`);
         return [] as number[];
       })
       .finally(() => (running = null)));

@@ -26,6 +26,7 @@ describe.skipIf(!!pgMissing)(`worker processes on PostgreSQL${pgMissing ? ` (ski
       DATABASE_URL: process.env.DATABASE_URL,
       FLOWDECK_LEASE_MS: String(LEASE_MS),
       FLOWDECK_WORKER_CONCURRENCY: "4",
+      FLOWDECK_WORKER_PG_POOL: "3",
       FLOWDECK_SHUTDOWN_GRACE_MS: String(graceMs),
       FLOWDECK_FETCH_ALLOW: new URL(receiver.origin).host,
     }, "worker");

@@ -33,6 +33,8 @@ export interface WorkerHandle {
   readonly active: number;
   /** Graceful stop: no new jobs, running steps may finish for `graceMs`, the rest is handed back. */
   stop(graceMs?: number): Promise<void>;
+  /** Settles when the job runner stops; rejects if it fails (e.g. lost its database). */
+  done: Promise<void>;
 }
 
 /** graphile-worker's own log, warnings and errors only (one info line per job is noise here). */
@@ -96,6 +98,7 @@ export async function startWorker(options: WorkerOptions = {}): Promise<WorkerHa
     get active() {
       return local.size;
     },
+    done: runner.promise,
     stop(graceMs = shutdownGraceMs()) {
       return (stopping ??= (async () => {
         reaper.stop();

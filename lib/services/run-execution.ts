@@ -11,6 +11,7 @@ import { db } from "../db/client";
 import { databaseProvider } from "../db/config";
 import type { WorkflowDefinition } from "../engine";
 import { notifyRunEvents } from "../events/run-event-bus";
+import { expectCallback, onRunEnded } from "./callbacks";
 import { RunEventWriter } from "./run-event-writer";
 
 function envNumber(name: string, fallback: number, min: number): number {
@@ -82,9 +83,15 @@ export async function claimRun(runId: number, owner: string, opts: { takeOverRun
   // Earlier takeovers are recorded on the run_started event of each execution.
   const takeovers = (run.lastSeq > 0 ? await previousTakeovers(runId) : 0) + (takeover ? 1 : 0);
   const base = { id: run.id, workspaceId: run.workspaceId, lastSeq: run.lastSeq, startedAt: run.startedAt, totalSteps: run.totalSteps, totalTokens: run.totalTokens };
-  if (takeover && takeovers > MAX_TAKEOVERS) {
-    await failInterruptedRun(base, owner, `The run was interrupted ${takeovers} times (its executor stopped each time), so it is not resumed again`);
+  const giveUp = async (message: string) => {
+    if (await failInterruptedRun(base, owner, message)) {
+      if (run.callbackUrl) expectCallback(run.id);
+      void onRunEnded(run.id);
+    }
     return null;
+  };
+  if (takeover && takeovers > MAX_TAKEOVERS) {
+    return giveUp(`The run was interrupted ${takeovers} times (its executor stopped each time), so it is not resumed again`);
   }
   let definition: WorkflowDefinition;
   let inputs: Record<string, unknown>;
@@ -92,8 +99,7 @@ export async function claimRun(runId: number, owner: string, opts: { takeOverRun
     definition = JSON.parse(run.version.definition);
     inputs = run.payload ? JSON.parse(run.payload.inputs) : {};
   } catch {
-    await failInterruptedRun(base, owner, "The run cannot be resumed: its workflow definition or inputs can no longer be read");
-    return null;
+    return giveUp("The run cannot be resumed: its workflow definition or inputs can no longer be read");
   }
   return {
     id: run.id, uuid: run.uuid, workspaceId: run.workspaceId, lastSeq: run.lastSeq, startedAt: run.startedAt,
@@ -163,14 +169,6 @@ export async function failInterruptedRun(
     console.error(`[executor] could not end run ${run.id} as interrupted:`, e);
     return false;
   }
-}
-
-export async function renewLease(runId: number, owner: string): Promise<boolean> {
-  const { count } = await db.run.updateMany({
-    where: { id: runId, leaseOwner: owner, status: "running" },
-    data: { leaseExpiresAt: new Date(Date.now() + LEASE_MS) },
-  });
-  return count === 1;
 }
 
 /**
