@@ -14,7 +14,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { databaseProvider } from "../db/config";
-import { notifyRunCancel } from "../events/run-event-bus";
+import { notifyRunCancel, startEventBus } from "../events/run-event-bus";
 import {
   addRunJob, cancelQueuedRun, claimRun, findRunsToRecover, LEASE_MS, type ClaimedRun,
 } from "../services/run-execution";
@@ -166,6 +166,8 @@ export async function startExecutor(): Promise<void> {
   if (state.local.isStopping) state.local = newLocalRuns();
   onShutdown(() => stopExecutor());
   if (executionMode() === "worker") {
+    // Cancels must reach the workers (idempotent; instrumentation starts it too).
+    await startEventBus().catch((err) => console.error("[executor] event bus:", err));
     const reaper: Reaper = startReaper();
     state.timers.push(() => reaper.stop());
     return;
