@@ -142,7 +142,12 @@ export interface EventLatencyOptions {
  * The latency scenarios on the database in DATABASE_URL (PostgreSQL, migrated). Starts and
  * stops its own web and writer processes.
  */
-export async function runEventLatencyBench(opts: EventLatencyOptions = {}): Promise<{ server: "next" | "sse"; results: LatencyFigures[] }> {
+export async function runEventLatencyBench(opts: EventLatencyOptions = {}): Promise<{
+  server: "next" | "sse";
+  results: LatencyFigures[];
+  /** ms for 2000 NOTIFYs one statement each, 2000 in one statement, 2000 SELECT 1. */
+  notify?: { single: number; batched: number; select: number };
+}> {
   const log = opts.log ?? console.log;
   const events = opts.events ?? 1000;
   const dbUrl = process.env.DATABASE_URL ?? "";
@@ -188,6 +193,7 @@ export async function runEventLatencyBench(opts: EventLatencyOptions = {}): Prom
   }
 
   const results: LatencyFigures[] = [];
+  let notify: { single: number; batched: number; select: number } | undefined;
   try {
     /** One run written by a writer process, streamed by `viewers` SSE clients. */
     const scenario = async (name: string, count: number, everyMs: number, viewers: number) => {
@@ -239,8 +245,29 @@ export async function runEventLatencyBench(opts: EventLatencyOptions = {}): Prom
       log(`${f.scenario}: p50 ${f.p50.toFixed(2)} ms, p99 ${f.p99.toFixed(2)} ms, max ${f.max.toFixed(1)} ms (${f.samples})`);
     };
 
+    /** What coalescing saves: NOTIFYs one statement each vs many in one statement. */
+    const notifyCost = async (n: number) => {
+      const { Client } = await import("pg");
+      const c = new Client({ connectionString: dbUrl });
+      await c.connect();
+      const time = async (fn: () => Promise<unknown>) => {
+        const t0 = performance.now();
+        await fn();
+        return performance.now() - t0;
+      };
+      const payloads = Array.from({ length: n }, (_, i) => `{"o":"bench","r":[[${i},${i},0]]}`);
+      const select = await time(async () => { for (let i = 0; i < n; i++) await c.query("SELECT 1"); });
+      const single = await time(async () => { for (const p of payloads) await c.query("SELECT pg_notify('flowdeck_bench', $1)", [p]); });
+      const batched = await time(() => c.query("SELECT pg_notify('flowdeck_bench', p) FROM unnest($1::text[]) AS p", [payloads]));
+      await c.end();
+      log(`NOTIFY cost: ${n} NOTIFY statements ${single.toFixed(1)} ms (${(single / n).toFixed(3)} ms each; a bare SELECT 1 costs ${(select / n).toFixed(3)} ms), ` +
+        `the same ${n} in one statement ${batched.toFixed(1)} ms`);
+      return { single, batched, select };
+    };
+
     await scenario("warm-up", 200, 2, 1);
     results.length = 0;
+    notify = await notifyCost(2000);
     await hop(1000, 2);
     await scenario(`paced: 1 event / 5 ms, 1 viewer`, events, 5, 1);
     await scenario(`paced: 1 event / 5 ms, 20 viewers`, events, 5, 20);
@@ -250,7 +277,7 @@ export async function runEventLatencyBench(opts: EventLatencyOptions = {}): Prom
     await Promise.race([web.exited, new Promise((r) => setTimeout(r, 6_000))]);
     web.proc.kill("SIGKILL");
   }
-  return { server, results };
+  return { server, results, notify };
 }
 
 // Run directly: a fresh database, the scenarios, a summary.
@@ -262,11 +289,12 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const database = await createTestPgDatabase();
   process.env.DATABASE_URL = database.url;
   try {
-    const { server, results } = await runEventLatencyBench({
+    const { server, results, notify } = await runEventLatencyBench({
       server: (arg("server") as EventLatencyOptions["server"]) ?? "auto",
       events: Number(arg("events") ?? 1000),
     });
     console.log(`\nweb process: ${server}; ${new Date().toISOString().slice(0, 10)}`);
+    if (notify) console.log(`2000 NOTIFYs: ${notify.single.toFixed(0)} ms one statement each, ${notify.batched.toFixed(1)} ms in one (2000 × SELECT 1: ${notify.select.toFixed(0)} ms)`);
     console.log("| scenario | events | append → SSE p50 | p99 | max | append → committed p50 / p99 | NOTIFYs (queries) |\n|---|---|---|---|---|---|---|");
     const ms = (x?: number) => (x == null ? "—" : `${x.toFixed(2)} ms`);
     for (const r of results) {
