@@ -36,6 +36,9 @@ export interface LatencyFigures {
   /** In the writer process, append → committed (p50/p99): the part before the bus. */
   commitP50?: number;
   commitP99?: number;
+  /** Per event, committed (announced in the writer) → received over SSE: the part after. */
+  deliveryP50?: number;
+  deliveryP99?: number;
   /** Notifications the writer sent (NOTIFY payloads) and in how many queries. */
   notifications?: number;
   publishQueries?: number;
@@ -199,6 +202,7 @@ export async function runEventLatencyBench(opts: EventLatencyOptions = {}): Prom
     const scenario = async (name: string, count: number, everyMs: number, viewers: number) => {
       const run = await newRun();
       const samples: number[] = [];
+      const received: [seq: number, at: number][] = [];
       let connected = 0;
       let onConnected!: () => void;
       const connectedAll = new Promise<void>((r) => (onConnected = r));
@@ -207,6 +211,7 @@ export async function runEventLatencyBench(opts: EventLatencyOptions = {}): Prom
         return readSse(eventsUrl(run), headers, (frame, at) => {
           if (frame.seq !== expected++) throw new Error(`gap: got seq ${frame.seq}, expected ${expected - 1}`);
           samples.push(at - Number(frame.data.sentAt));
+          received.push([frame.seq, at]);
         }, () => ++connected === viewers && onConnected());
       });
       await connectedAll;
@@ -215,13 +220,17 @@ export async function runEventLatencyBench(opts: EventLatencyOptions = {}): Prom
       await Promise.all(streams);
       const done = await writer.waitFor((l) => l.done === true);
       await writer.exited;
+      const committedAt = done.committedAt as number[];
+      const delivery = figures("", received.map(([seq, at]) => at - committedAt[seq - 1]));
       const f = figures(name, samples, {
         notifications: done.notificationsSent as number, publishQueries: done.publishQueries as number,
         commitP50: done.commitP50 as number, commitP99: done.commitP99 as number,
+        deliveryP50: delivery.p50, deliveryP99: delivery.p99,
       });
       results.push(f);
       log(`${name}: p50 ${f.p50.toFixed(2)} ms, p99 ${f.p99.toFixed(2)} ms, max ${f.max.toFixed(1)} ms (${f.samples} events received; ` +
-        `append → committed in the writer p50 ${f.commitP50!.toFixed(2)} ms, p99 ${f.commitP99!.toFixed(2)} ms; writer sent ${f.notifications} NOTIFYs in ${f.publishQueries} queries)`);
+        `append → committed in the writer p50 ${f.commitP50!.toFixed(2)} ms, p99 ${f.commitP99!.toFixed(2)} ms; ` +
+        `committed → received p50 ${f.deliveryP50!.toFixed(2)} ms, p99 ${f.deliveryP99!.toFixed(2)} ms; writer sent ${f.notifications} NOTIFYs in ${f.publishQueries} queries)`);
     };
 
     /** The bus hop alone: a notification from the writer process to a subscriber here. */
@@ -295,10 +304,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     });
     console.log(`\nweb process: ${server}; ${new Date().toISOString().slice(0, 10)}`);
     if (notify) console.log(`2000 NOTIFYs: ${notify.single.toFixed(0)} ms one statement each, ${notify.batched.toFixed(1)} ms in one (2000 × SELECT 1: ${notify.select.toFixed(0)} ms)`);
-    console.log("| scenario | events | append → SSE p50 | p99 | max | append → committed p50 / p99 | NOTIFYs (queries) |\n|---|---|---|---|---|---|---|");
+    console.log("| scenario | events | committed → SSE p50 / p99 | append → SSE p50 / p99 (max) | append → committed p50 / p99 | NOTIFYs (queries) |\n|---|---|---|---|---|---|");
     const ms = (x?: number) => (x == null ? "—" : `${x.toFixed(2)} ms`);
     for (const r of results) {
-      console.log(`| ${r.scenario} | ${r.samples} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.max)} | ${r.commitP50 == null ? "—" : `${ms(r.commitP50)} / ${ms(r.commitP99)}`} | ${r.notifications ?? "—"}${r.publishQueries != null ? ` (${r.publishQueries})` : ""} |`);
+      const pair = (a?: number, b?: number) => (a == null ? "—" : `${ms(a)} / ${ms(b)}`);
+      const hop = r.commitP50 == null; // the bus hop has one figure only
+      console.log(`| ${r.scenario} | ${r.samples} | ${hop ? `${pair(r.p50, r.p99)} (max ${ms(r.max)})` : pair(r.deliveryP50, r.deliveryP99)} | ` +
+        `${hop ? "—" : `${pair(r.p50, r.p99)} (${ms(r.max)})`} | ${pair(r.commitP50, r.commitP99)} | ${r.notifications ?? "—"}${r.publishQueries != null ? ` (${r.publishQueries})` : ""} |`);
     }
   } finally {
     const { db } = await import("../lib/db/client");

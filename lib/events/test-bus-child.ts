@@ -18,7 +18,8 @@
  *       whether the run's cancelRequestedAt is visible already).
  *
  * Both print {"ready": true, …} once the bus is connected, and {"done": true, …} at the end
- * (write: with commitP50/commitP99, append → committed in ms, as announced in-process).
+ * (write: with commitP50/commitP99, append → committed in ms as announced in-process, and
+ * committedAt, per seq, when that was).
  */
 import { Client } from "pg";
 import { eventBusStatus, startEventBus, stopEventBus, subscribeRunCancel, subscribeRunEvents } from "./run-event-bus";
@@ -37,10 +38,15 @@ if (mode === "write") {
   // Append → committed (announced here), per event: the part of the latency before the bus.
   const appendedAt: number[] = [];
   const committed: number[] = [];
+  /** Per seq (index seq - 1): when its commit was announced here, ms since the epoch. */
+  const committedAt: number[] = [];
   subscribeRunEvents(runId, (lastSeq) => {
     if (!Number.isFinite(lastSeq)) return; // a resync, not a commit
     const at = performance.now();
-    for (let seq = committed.length + 1; seq <= lastSeq; seq++) committed.push(at - appendedAt[seq]);
+    for (let seq = committed.length + 1; seq <= lastSeq; seq++) {
+      committed.push(at - appendedAt[seq]);
+      committedAt.push(Math.round((performance.timeOrigin + at) * 1000) / 1000);
+    }
   });
   const started = performance.now();
   for (let i = 1; i <= count; i++) {
@@ -60,7 +66,7 @@ if (mode === "write") {
   const stats = await stopEventBus(); // sends what is still pending
   committed.sort((a, b) => a - b);
   const pct = (p: number) => committed[Math.min(committed.length - 1, Math.floor(committed.length * p))];
-  say({ done: true, ms, lastSeq: writer.lastSeq, commitP50: pct(0.5), commitP99: pct(0.99), ...stats });
+  say({ done: true, ms, lastSeq: writer.lastSeq, commitP50: pct(0.5), commitP99: pct(0.99), ...stats, committedAt });
   process.exit(0);
 } else if (mode === "ping") {
   const [runId, count, everyMs] = args.map(Number);
