@@ -1,8 +1,9 @@
 /**
- * Crash test, embedded mode (SQLite, the in-process executor): 200 runs in flight in a
- * stand-in web process (lib/executor/test-inline-host.ts), killed with SIGKILL mid-way,
- * then started again. Every run finishes exactly once, no finished step's side effect
- * (counted by a local HTTP receiver) happens again, and no run is left running.
+ * Crash test, embedded mode (the in-process executor; SQLite, or PostgreSQL with runs
+ * inline when the suite runs there): 200 runs in flight in a stand-in web process
+ * (lib/executor/test-inline-host.ts), killed with SIGKILL mid-way, then started again.
+ * Every run finishes exactly once, no finished step's side effect (counted by a local HTTP
+ * receiver) happens again, and no run is left running.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyMigrations } from "../db/migrate";
