@@ -27,7 +27,7 @@ export const DEFAULT_TEST_PG_URL = "postgres://flowdeck:flowdeck@127.0.0.1:5432/
 const DB_PREFIX = "flowdeck_test_";
 const TEMPLATE_PREFIX = "flowdeck_tpl_";
 /** Databases of runs that ended without their teardown (killed) are dropped after this. */
-const STALE_AFTER_MS = 6 * 60 * 60 * 1000;
+const STALE_AFTER_MS = 2 * 60 * 60 * 1000;
 
 /**
  * The server tests create their databases on (its database is only used to connect to):
