@@ -8,11 +8,11 @@
 import { useEffect, useState } from "react";
 import { formatExactUtc, formatRelative, formatUntil } from "./format";
 
-export function RelativeTime({ at, now, live = false, className, testId }: {
+export function RelativeTime({ at, now, live = true, className, testId }: {
   at: Date | string;
   /** The clock the words are measured from (ms). Pass the server's when the page is server-rendered. */
   now?: number;
-  /** Keep the words current while the page is open. */
+  /** Keep the words current while the page is open (default; pass false for a frozen time). */
   live?: boolean;
   className?: string;
   testId?: string;
