@@ -26,12 +26,22 @@ export interface StepRunWrite {
 /** How long chatty events (text chunks, logs) may wait to be batched. */
 const FLUSH_DELAY_MS = 15;
 
+interface PendingBatch {
+  events: EventRow[];
+  steps: StepRow[];
+  runPatch: RunPatch;
+  outputs: string | undefined;
+  /** Set once a write of this batch is queued; every flushNow until it starts shares it. */
+  written?: Promise<void>;
+}
+
+const emptyBatch = (): PendingBatch => ({ events: [], steps: [], runPatch: {}, outputs: undefined });
+
 export class RunEventWriter {
-  private events: EventRow[] = [];
-  private steps: StepRow[] = [];
-  private runPatch: RunPatch = {};
-  private outputs: string | undefined;
+  /** What the next write takes; it keeps growing until that write starts. */
+  private pending: PendingBatch = emptyBatch();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** The write in progress (one at a time, in order). */
   private writing: Promise<void> = Promise.resolve();
 
   /**
@@ -52,39 +62,45 @@ export class RunEventWriter {
   /** Queues one event (and what it implies) and returns its sequence number. */
   append(type: string, data: unknown, extra: { step?: StepRunWrite; run?: RunPatch; outputs?: unknown } = {}): number {
     this.seq += 1;
-    this.events.push({ seq: this.seq, type, data: JSON.stringify(data ?? {}), createdAt: new Date() });
+    const batch = this.pending;
+    batch.events.push({ seq: this.seq, type, data: JSON.stringify(data ?? {}), createdAt: new Date() });
     if (extra.step) {
       const s = extra.step;
-      this.steps.push({
+      batch.steps.push({
         stepId: s.stepId, kind: s.kind, status: s.status, attempts: s.attempts,
         output: s.output === undefined ? null : JSON.stringify(s.output),
         error: s.error === undefined ? null : JSON.stringify(s.error),
         tokens: s.tokens ?? 0, startedAt: s.startedAt, finishedAt: s.finishedAt,
       });
     }
-    if (extra.run) Object.assign(this.runPatch, extra.run);
-    if (extra.outputs !== undefined) this.outputs = JSON.stringify(extra.outputs);
-    if (!this.timer) this.timer = setTimeout(() => void this.flushNow().catch(() => {}), FLUSH_DELAY_MS);
+    if (extra.run) Object.assign(batch.runPatch, extra.run);
+    if (extra.outputs !== undefined) batch.outputs = JSON.stringify(extra.outputs);
+    if (!this.timer && !batch.written) this.timer = setTimeout(() => void this.flushNow().catch(() => {}), FLUSH_DELAY_MS);
     return this.seq;
   }
 
-  /** Writes everything queued so far; resolves once it is committed. */
+  /**
+   * Writes everything queued so far; resolves once it is committed. While a write is in
+   * progress, what is appended meanwhile waits and then goes in one write: when writes are
+   * slower than the flush delay (a busy database), batches grow instead of queueing up.
+   */
   flushNow(): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    const events = this.events;
-    const steps = this.steps;
-    const runPatch = this.runPatch;
-    const outputs = this.outputs;
-    this.events = [];
-    this.steps = [];
-    this.runPatch = {};
-    this.outputs = undefined;
-    const next = this.writing.then(() => (events.length || steps.length ? this.write(events, steps, runPatch, outputs) : undefined));
-    this.writing = next.catch(() => {});
-    return next;
+    const batch = this.pending;
+    if (!batch.written) {
+      batch.written = this.writing.then(() => {
+        // From here on appends go to the next batch.
+        if (this.pending === batch) this.pending = emptyBatch();
+        return batch.events.length || batch.steps.length
+          ? this.write(batch.events, batch.steps, batch.runPatch, batch.outputs)
+          : undefined;
+      });
+      this.writing = batch.written.catch(() => {});
+    }
+    return batch.written;
   }
 
   private async write(events: EventRow[], steps: StepRow[], run: RunPatch, outputs: string | undefined): Promise<void> {
