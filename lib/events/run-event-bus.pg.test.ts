@@ -153,9 +153,11 @@ describe.skipIf(!!pgMissing)(`event bus across processes on PostgreSQL${pgMissin
     const followed = follow(run.id);
     const writer = await child(["write", run.id, m.actor.workspaceId, 3000]);
     const frames = await followed.done;
-    unsubscribe();
     expectComplete(frames, 3000);
-    // The end was announced across processes (what a blocking API request waits for).
+    // The end was announced across processes (what a blocking API request waits for). The
+    // follower may have read the end from the log on an earlier wake-up, so wait for it.
+    await waitUntil("the run's end announced here", () => ended.length > 0);
+    unsubscribe();
     expect(ended).toEqual([3001]);
     expect(m.bus.runEndedHere(run.id)).toBe(true);
     const done = await writer.waitFor((l) => l.done === true);
