@@ -18,7 +18,7 @@ import { NotFoundError, ValidationError } from "../services/errors";
 import { getRunDocumentByNumber } from "../services/run-documents";
 import { startRunOnce } from "../services/runs";
 import { resolveVersion } from "../services/workflows";
-import { fileInputOf, fileInputValue } from "./kit/files";
+import { fileInputValue, resolveFileWorkflow } from "./kit/files";
 import { compatRoute, headerKey, readJsonBody, type CompatError, type CompatProduct } from "./kit/route";
 import type { CompatEndpoint } from "./kit/routes";
 
@@ -155,17 +155,7 @@ const execute = compatRoute<{ workflow_id: string }>(product, async ({ req, acto
   const workflowId = intParam(params.workflow_id, "workflow_id");
   const body = await readJsonBody(req, executeBodySchema, { optional: true });
   const { urls, loc } = urlsOf(body.input_config);
-  // A key bound to one workflow runs it at its label; otherwise the latest version runs.
-  const label = actor.binding?.label ?? null;
-  const resolved = await resolveVersion(actor, workflowId, { label });
-  const spec = fileInputOf(resolved.definition);
-  if (!spec) {
-    throw new ValidationError([{
-      loc: ["path", "workflow_id"],
-      msg: `Workflow '${resolved.workflow.name}' has no file or file-list input to take the files`,
-      type: "value_error",
-    }]);
-  }
+  const { label, resolved, spec } = await resolveFileWorkflow(actor, workflowId);
   const inputs = urls.length ? { [spec.name]: fileInputValue(spec, urls, loc) } : {};
   const { run } = await startRunOnce(actor, {
     workflow: resolved.workflow.id, label, resolved, inputs, origin: "datalab",

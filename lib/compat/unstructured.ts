@@ -22,9 +22,8 @@ import { NotFoundError, ValidationError, type ErrorDetail } from "../services/er
 import { MAX_UPLOAD_BYTES, type StagedUpload } from "../services/files";
 import { getRunDocument } from "../services/run-documents";
 import { cancelRun, findRunId, startRunOnce } from "../services/runs";
-import { resolveVersion } from "../services/workflows";
 import type { Actor } from "../schemas/workspace";
-import { fileInputOf, fileInputValue, formFiles, storeUploads } from "./kit/files";
+import { fileInputValue, formFiles, resolveFileWorkflow, storeUploads } from "./kit/files";
 import { compatRoute, headerKey, type CompatError, type CompatProduct } from "./kit/route";
 import type { CompatEndpoint } from "./kit/routes";
 
@@ -149,17 +148,7 @@ const runWorkflow = compatRoute<{ workflow: string }>(product, async ({ req, act
   const { files, discard } = await readInputFiles(req);
   let runUuid: string;
   try {
-    // A key bound to one workflow runs it at its label; otherwise the latest version runs.
-    const label = actor.binding?.label ?? null;
-    const resolved = await resolveVersion(actor, workflowUuid, { label });
-    const spec = fileInputOf(resolved.definition);
-    if (!spec) {
-      throw new ValidationError([{
-        loc: ["path", "workflow_id"],
-        msg: `Workflow '${resolved.workflow.name}' has no file or file-list input to take the files`,
-        type: "value_error",
-      }]);
-    }
+    const { label, resolved, spec } = await resolveFileWorkflow(actor, workflowUuid);
     const uploads = await storeUploads(actor, files);
     try {
       const ids = uploads.stored.map((f) => f.id);

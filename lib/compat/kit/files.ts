@@ -7,10 +7,30 @@ import type { InputSpec, WorkflowDefinition } from "../../engine";
 import type { Actor } from "../../schemas/workspace";
 import { discardFiles, saveStagedUpload, saveUploadedFile, type StagedUpload, type StoredFile } from "../../services/files";
 import { ValidationError } from "../../services/errors";
+import { resolveVersion } from "../../services/workflows";
 
 /** The workflow's first file or file-list input, or null when it has none. */
 export function fileInputOf(definition: WorkflowDefinition): InputSpec | null {
   return definition.inputs.find((i) => i.type === "file_list") ?? definition.inputs.find((i) => i.type === "file") ?? null;
+}
+
+/**
+ * The version a file-taking compatibility request runs, and the input its files fill. A key
+ * bound to one workflow runs it at its label; otherwise the latest version runs. 422 (at
+ * `path.workflow_id`) when the workflow has no file or file-list input.
+ */
+export async function resolveFileWorkflow(actor: Actor, workflow: number | string) {
+  const label = actor.binding?.label ?? null;
+  const resolved = await resolveVersion(actor, workflow, { label });
+  const spec = fileInputOf(resolved.definition);
+  if (!spec) {
+    throw new ValidationError([{
+      loc: ["path", "workflow_id"],
+      msg: `Workflow '${resolved.workflow.name}' has no file or file-list input to take the files`,
+      type: "value_error",
+    }]);
+  }
+  return { label, resolved, spec };
 }
 
 /**
