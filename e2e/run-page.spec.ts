@@ -469,16 +469,18 @@ test("thousands of tokens stream in token by token, the page stays smooth, and t
     longTasks: inWindow.length, longestTaskMs: Math.round(longest), totalBlockingMs: Math.round(blocking),
     mainThreadCpuMs: Math.round(cpuTo.task - cpuFrom.task), scriptCpuMs: Math.round(cpuTo.script - cpuFrom.script),
     styleLayoutCpuMs: Math.round(cpuTo.layout - cpuFrom.layout), wallMs: Math.round(cpuTo.wall - cpuFrom.wall),
+    cpuPerFrameMs: Math.round(((cpuTo.task - cpuFrom.task) / Math.max(streaming.length, 1)) * 10) / 10,
   };
   test.info().annotations.push({ type: "stream-metrics", description: JSON.stringify(metrics) });
   console.log("run page streaming metrics", metrics);
   // The text arrived over time in many steps (not in one piece at the end) …
   expect(metrics.streamingMs).toBeGreaterThan(1000);
   expect(metrics.distinctLengths).toBeGreaterThan(20);
-  // … while the page's main thread stayed mostly idle: its own CPU time (not wall time, which
-  // the machine's other load stretches) is a small share of the streaming time, and no single
-  // task froze the page. Frame gaps and long tasks (wall time) are printed for a quiet machine.
-  expect(metrics.mainThreadCpuMs).toBeLessThan(0.35 * metrics.wallMs);
+  // … while each painted frame's main-thread work fit a 60 fps frame budget. It is measured in
+  // the renderer's own CPU time (thread ticks) per frame: wall-clock frame gaps stretch when the
+  // rest of this 2-core machine is busy, and the CPU share grows with the frame rate on a quiet
+  // one (a 60 fps page paints more), but the work per frame does neither. No task froze the page.
+  expect(metrics.cpuPerFrameMs).toBeLessThan(16);
   expect(metrics.longestTaskMs).toBeLessThan(1000);
 
   // The run's stored text agrees, and a fresh page (rendered from the stored events) shows the same.
