@@ -37,7 +37,9 @@ server.on("upgrade", (req, socket, head) => {
 // Node's defaults close idle keep-alive sockets after 5 s; load balancers usually wait longer.
 server.keepAliveTimeout = 65_000;
 server.listen(port, hostname, () => {
-  console.log(`flowdeck: ready on http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`);
+  // The bound port, so PORT=0 (any free port, as the test harness asks) is reported truly.
+  const bound = (server.address() as import("node:net").AddressInfo).port;
+  console.log(`flowdeck: ready on http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${bound}`);
 });
 
 let stopping = false;

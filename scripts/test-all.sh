@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Every test: unit + integration (vitest) on SQLite, the same suite again on PostgreSQL, a
-# fresh production build, then the Playwright suite against the production server. Ends
+# Every test: a fresh production build, unit + integration (vitest) on SQLite, the same suite
+# again on PostgreSQL, then the Playwright suite against the production server. Ends
 # with one line "N passed, N failed" counting every run.
 #
 # PostgreSQL: FLOWDECK_TEST_PG_URL (default postgres://flowdeck:flowdeck@127.0.0.1:5432/flowdeck,
@@ -20,6 +20,12 @@ case "${FLOWDECK_TEST_DATABASE_URL:-}" in
 esac
 export FLOWDECK_TEST_PG_URL="${FLOWDECK_TEST_PG_URL:-postgres://flowdeck:flowdeck@127.0.0.1:5432/flowdeck}"
 unset FLOWDECK_TEST_DATABASE_URL
+
+# The build comes first: some vitest files speak HTTP to the production server
+# (lib/api/test-server.ts) on each database.
+echo "── production build (skipped when current) ──"
+npx --no-install tsx scripts/start.ts --build-only
+build_status=$?
 
 # Files named *.pg.test.ts need PostgreSQL whatever the suite runs on (workers, the event bus
 # across processes): they run once, in the PostgreSQL run.
@@ -47,9 +53,6 @@ else
   echo "── vitest on PostgreSQL skipped: no server at $pg_where (set FLOWDECK_TEST_PG_URL) ──"
 fi
 
-echo "── production build (skipped when current) ──"
-npx --no-install tsx scripts/start.ts --build-only
-build_status=$?
 
 e2e_status=1
 if [ $build_status -eq 0 ]; then
