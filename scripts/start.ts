@@ -19,6 +19,11 @@ process.chdir(root);
 const dev = process.argv.includes("--dev");
 /** `--build-only`: make sure the production build is current, then exit (used by `npm test`). */
 const buildOnly = process.argv.includes("--build-only");
+/**
+ * FLOWDECK_NO_BUILD=1: serve the existing build even if the sources changed since (benchmarks
+ * and tests on a machine where someone else is editing; never rebuilds under a running server).
+ */
+const noBuild = process.env.FLOWDECK_NO_BUILD === "1";
 
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 process.env.CHECKPOINT_DISABLE = "1";
@@ -64,7 +69,7 @@ if (!dev) {
   const fingerprint = sourceFingerprint();
   const built = existsSync(path.join(root, ".next/BUILD_ID"));
   const stale = built && (!existsSync(stampFile) || readFileSync(stampFile, "utf8") !== fingerprint);
-  if (!built || stale) {
+  if (!built || (stale && !noBuild)) {
     console.log(`flowdeck: ${built ? "sources changed since the last build" : "no production build yet"}, running \`next build\` (about a minute)…`);
     const build = spawnSync(nextBin, ["build"], { stdio: "inherit", env: process.env });
     if (build.status !== 0) process.exit(build.status ?? 1);
