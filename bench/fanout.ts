@@ -1,0 +1,308 @@
+/**
+ * Fan-out: many SSE viewers on one run that streams thousands of text chunks. Every viewer
+ * must get every event exactly once, in order, through run_finished; per text chunk it
+ * takes the delivery latency = arrival here − the event's own `at` (stamped when the
+ * executor appended it, same machine and clock), and prints p50/p99/max with the CPU and
+ * memory of the server processes.
+ *
+ *   npx tsx bench/fanout.ts [--db=sqlite|postgresql] [--viewers=200] [--chunks=5000]
+ *                           [--chunk-ms=5] [--webs=1,2] [--wait-ms=8000]
+ *
+ * The run: a `delay` step (--wait-ms, while the viewers connect) then an `llm` step against
+ * the fake OpenAI-compatible server (scripts/fake-openai.ts, its own process) that streams
+ * --chunks tokens, one every --chunk-ms. Viewers: GET /api/v1/runs/{id}/events with an API
+ * key (undici, one connection each).
+ *
+ * SQLite: one production server (scripts/server.ts, runs inline). PostgreSQL: the scale-out
+ * shape — web process(es) in worker mode plus one worker process (scripts/worker.ts), so
+ * every event crosses processes through LISTEN/NOTIFY; --webs=1,2 runs it with all viewers
+ * on one web process, then split over two. Each scenario starts fresh processes on the same
+ * database. Without --db it runs SQLite, then PostgreSQL (a child process each).
+ * The server is never rebuilt (FLOWDECK_NO_BUILD=1): it serves the current .next build.
+ */
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { Agent, request } from "undici";
+import {
+  arg, loadAverage, nowMs, openBenchDatabase, pct, procStats, root, seedBenchWorkspace, serverEnv, SseFrames, sleep,
+  startFakeLlm, startWeb, startWorkerProcess, type Child, type DbKind, type ProcStats,
+} from "./load-kit";
+
+const VIEWERS = Number(arg("viewers") ?? 200);
+const CHUNKS = Number(arg("chunks") ?? 5000);
+const CHUNK_MS = Number(arg("chunk-ms") ?? 5);
+const WAIT_MS = Number(arg("wait-ms") ?? 8000);
+const dbArg = arg("db") as DbKind | undefined;
+
+interface ProcFigures { name: string; cpuPct: number; cpuMs: number; rssMbBefore: number; rssMbPeak: number; rssMbAfter: number }
+interface ScenarioResult {
+  db: DbKind;
+  webs: number;
+  viewers: number;
+  viewersOk: number;
+  problems: string[];
+  eventsPerViewer: number;
+  textChunks: number;
+  connectedBeforeFirstChunk: number;
+  /** First text chunk appended → last viewer got run_finished (s). */
+  streamSeconds: number;
+  /** First → last text chunk appended by the executor (s). */
+  produceSeconds: number;
+  latency: { p50: number; p90: number; p99: number; max: number; samples: number };
+  procs: ProcFigures[];
+  clientCpuPct: number;
+  loadBefore: string;
+  loadAfter: string;
+}
+
+// ---- Without --db: one child per database, then one table.
+if (!dbArg) {
+  const results: ScenarioResult[] = [];
+  for (const db of ["sqlite", "postgresql"] as const) {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "bench/fanout.ts"), `--db=${db}`, ...process.argv.slice(2)], {
+      cwd: root, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, FLOWDECK_BENCH_CHILD: "1" },
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d;
+      process.stdout.write(d);
+    });
+    const code = await new Promise<number | null>((r) => child.on("exit", r));
+    for (const line of out.split("\n")) if (line.startsWith("RESULT ")) results.push(JSON.parse(line.slice(7)));
+    if (code !== 0) process.exitCode = 1;
+  }
+  printTable(results);
+  process.exit(process.exitCode ?? 0);
+}
+
+function printTable(results: ScenarioResult[]): void {
+  console.log(`\n${new Date().toISOString().slice(0, 10)}: ${VIEWERS} viewers, ${CHUNKS} text chunks, one every ${CHUNK_MS} ms from the provider`);
+  console.log("| database | web processes | viewers complete & in order | events each | latency p50 | p90 | p99 | max | stream (produce) | web CPU | web RSS before → peak | worker CPU | client CPU | load avg |");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+  for (const r of results) {
+    const webs = r.procs.filter((p) => p.name.startsWith("web"));
+    const worker = r.procs.find((p) => p.name === "worker");
+    console.log(
+      `| ${r.db} | ${r.webs} | ${r.viewersOk}/${r.viewers} | ${r.eventsPerViewer} | ${r.latency.p50.toFixed(1)} ms | ${r.latency.p90.toFixed(1)} ms | ` +
+      `${r.latency.p99.toFixed(1)} ms | ${r.latency.max.toFixed(0)} ms | ${r.streamSeconds.toFixed(1)} s (${r.produceSeconds.toFixed(1)} s) | ` +
+      `${webs.map((p) => `${p.cpuPct.toFixed(0)}%`).join(" + ")} | ${webs.map((p) => `${p.rssMbBefore.toFixed(0)} → ${p.rssMbPeak.toFixed(0)} MB`).join(", ")} | ` +
+      `${worker ? `${worker.cpuPct.toFixed(0)}%` : "—"} | ${r.clientCpuPct.toFixed(0)}% | ${r.loadBefore.split(" ")[0]} → ${r.loadAfter.split(" ")[0]} |`,
+    );
+  }
+}
+
+// ---- One database.
+const db = await openBenchDatabase(dbArg);
+const llm = await startFakeLlm(CHUNK_MS);
+const workflows = {
+  fanout: {
+    inputs: [{ name: "tokens", type: "number", default: CHUNKS }],
+    steps: [
+      { id: "wait", kind: "delay", config: { ms: WAIT_MS } },
+      { id: "answer", kind: "llm", needs: ["wait"], timeout_ms: 600_000, config: { prompt: "tokens:{{ inputs.tokens }}" } },
+    ],
+    outputs: { length: "{{ steps.answer.output.usage.completion_tokens }}" },
+  },
+  warm: {
+    inputs: [{ name: "tokens", type: "number", default: 20 }],
+    steps: [{ id: "answer", kind: "llm", config: { prompt: "tokens:{{ inputs.tokens }}" } }],
+    outputs: { text: "{{ steps.answer.output.text }}" },
+  },
+};
+const ws = await seedBenchWorkspace({ llmUrl: llm.url, workflows });
+const { db: prisma } = await import("../lib/db/client");
+await prisma.$disconnect();
+
+const agent = new Agent({ connections: null, pipelining: 1, bodyTimeout: 0, headersTimeout: 120_000, keepAliveTimeout: 60_000 });
+const auth = { authorization: `Bearer ${ws.key}` };
+
+async function postJson(base: string, urlPath: string, body: unknown): Promise<{ status: number; json: any }> {
+  const res = await request(`${base}${urlPath}`, {
+    dispatcher: agent, method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body),
+  });
+  return { status: res.statusCode, json: await res.body.json() };
+}
+
+/** One viewer: reads the run's SSE to run_finished, checking seqs 1, 2, 3… */
+interface Viewer {
+  connectedAt: number;
+  firstChunkAt: number;
+  events: number;
+  chunks: number;
+  finishedAt: number;
+  problem: string | null;
+}
+
+async function view(base: string, runId: string, latencies: Float64Array, cursor: { n: number }, onChunk: (at: number) => void): Promise<Viewer> {
+  const v: Viewer = { connectedAt: 0, firstChunkAt: 0, events: 0, chunks: 0, finishedAt: 0, problem: null };
+  let expected = 1;
+  let finished = false;
+  const frames = new SseFrames((id, event, data) => {
+    if (v.problem || finished) {
+      if (finished && !v.problem) v.problem = `a frame after run_finished (seq ${id})`;
+      return;
+    }
+    const arrived = nowMs();
+    const seq = Number(id);
+    if (seq !== expected) {
+      v.problem = `seq ${seq} where ${expected} was due`;
+      return;
+    }
+    expected++;
+    v.events++;
+    if (event === "text_chunk") {
+      // The frame is JSON.stringify({seq, type, at, data}): read `at` without parsing it all.
+      const i = data.indexOf('"at":"');
+      const at = Date.parse(data.slice(i + 6, data.indexOf('"', i + 6)));
+      if (cursor.n < latencies.length) latencies[cursor.n++] = arrived - at;
+      if (!v.chunks) v.firstChunkAt = arrived;
+      v.chunks++;
+      onChunk(at);
+    } else if (event === "run_finished") {
+      finished = true;
+      v.finishedAt = arrived;
+    }
+  });
+  try {
+    const res = await request(`${base}/api/v1/runs/${runId}/events`, { dispatcher: agent, headers: { ...auth, accept: "text/event-stream" } });
+    v.connectedAt = nowMs();
+    if (res.statusCode !== 200) {
+      v.problem = `HTTP ${res.statusCode}: ${(await res.body.text()).slice(0, 200)}`;
+      return v;
+    }
+    res.body.setEncoding("utf8");
+    for await (const text of res.body) frames.push(text as unknown as string);
+    if (!finished && !v.problem) v.problem = `the stream ended after seq ${expected - 1} without run_finished`;
+  } catch (err) {
+    v.problem ??= `connection failed: ${(err as Error).message}`;
+  }
+  return v;
+}
+
+const mb = (kb: number) => kb / 1024;
+
+async function scenario(webCount: number): Promise<ScenarioResult> {
+  const pg = db.kind === "postgresql";
+  const env = serverEnv(db, { FLOWDECK_FETCH_ALLOW: llm.host, FLOWDECK_EXECUTOR: pg ? "worker" : "inline" });
+  const webs: (Child & { url: string })[] = [];
+  for (let i = 0; i < webCount; i++) webs.push(await startWeb(env, `web${webCount > 1 ? i + 1 : ""}`));
+  const procs: Child[] = [...webs];
+  if (pg) procs.push(await startWorkerProcess(env));
+  try {
+    // Warm each web process (routes, auth, the SSE path) and the worker.
+    for (const web of webs) {
+      for (let i = 0; i < 3; i++) {
+        const warm = await postJson(web.url, "/api/v1/workflows/warm/runs", { inputs: { tokens: 20 }, response_mode: "blocking" });
+        if (warm.status !== 200 || warm.json.status !== "succeeded") throw new Error(`warm-up run: ${warm.status} ${JSON.stringify(warm.json).slice(0, 300)}`);
+        const check = await view(web.url, warm.json.id, new Float64Array(0), { n: 0 }, () => {});
+        if (check.problem) throw new Error(`warm-up stream: ${check.problem}`);
+      }
+    }
+    await sleep(500);
+    const loadBefore = loadAverage();
+    const before = new Map(procs.map((p) => [p.name, procStats(p.pid)!]));
+    const peak = new Map(procs.map((p) => [p.name, before.get(p.name)!.rssKb]));
+    const sampler = setInterval(() => {
+      for (const p of procs) {
+        const s = procStats(p.pid);
+        if (s) peak.set(p.name, Math.max(peak.get(p.name)!, s.rssKb));
+      }
+    }, 250);
+
+    const started = await postJson(webs[0].url, "/api/v1/workflows/fanout/runs", { inputs: { tokens: CHUNKS }, response_mode: "async" });
+    if (started.status !== 202) throw new Error(`start: ${started.status} ${JSON.stringify(started.json)}`);
+    const runId: string = started.json.id;
+    const latencies = new Float64Array(VIEWERS * CHUNKS);
+    const cursor = { n: 0 };
+    let firstAppend = Infinity;
+    let lastAppend = 0;
+    let atFirstChunk: Map<string, ProcStats> | null = null;
+    let clientAtFirstChunk: NodeJS.CpuUsage | null = null;
+    let firstChunkSeenAt = 0;
+    const onChunk = (at: number) => {
+      if (!atFirstChunk) {
+        atFirstChunk = new Map(procs.map((p) => [p.name, procStats(p.pid)!]));
+        clientAtFirstChunk = process.cpuUsage();
+        firstChunkSeenAt = nowMs();
+      }
+      if (at < firstAppend) firstAppend = at;
+      if (at > lastAppend) lastAppend = at;
+    };
+    const viewers = await Promise.all(
+      Array.from({ length: VIEWERS }, (_, i) => view(webs[i % webs.length].url, runId, latencies, cursor, onChunk)),
+    );
+    const endedAt = nowMs();
+    const after = new Map(procs.map((p) => [p.name, procStats(p.pid)!]));
+    const clientCpu = process.cpuUsage(clientAtFirstChunk ?? undefined);
+    clearInterval(sampler);
+    const loadAfter = loadAverage();
+
+    const detail = await request(`${webs[0].url}/api/v1/runs/${runId}`, { dispatcher: agent, headers: auth });
+    const run = (await detail.body.json()) as { status: string; outputs?: { length?: number } };
+    const problems: string[] = [];
+    if (run.status !== "succeeded") problems.push(`run ended ${run.status}`);
+    const events = Math.max(...viewers.map((v) => v.events));
+    let ok = 0;
+    viewers.forEach((v, i) => {
+      if (v.problem) problems.push(`viewer ${i}: ${v.problem}`);
+      else if (v.chunks !== CHUNKS) problems.push(`viewer ${i}: ${v.chunks} text chunks, not ${CHUNKS}`);
+      else if (v.events !== events) problems.push(`viewer ${i}: ${v.events} events, others ${events}`);
+      else ok++;
+    });
+    const connectedBeforeFirstChunk = viewers.filter((v) => v.connectedAt && v.connectedAt < firstAppend).length;
+    const sorted = latencies.subarray(0, cursor.n).sort();
+    const window = (endedAt - firstChunkSeenAt) || 1;
+    const figures = procs.map((p): ProcFigures => {
+      const a = atFirstChunk?.get(p.name) ?? before.get(p.name)!;
+      const b = after.get(p.name)!;
+      return {
+        name: p.name, cpuMs: b.cpuMs - a.cpuMs, cpuPct: ((b.cpuMs - a.cpuMs) / window) * 100,
+        rssMbBefore: mb(before.get(p.name)!.rssKb), rssMbPeak: mb(peak.get(p.name)!), rssMbAfter: mb(b.rssKb),
+      };
+    });
+    const serverErrors = procs.flatMap((p) => p.errorLines.map((l) => `${p.name}: ${l}`));
+    problems.push(...serverErrors.slice(0, 20));
+    return {
+      db: db.kind, webs: webCount, viewers: VIEWERS, viewersOk: ok, problems, eventsPerViewer: events, textChunks: CHUNKS,
+      connectedBeforeFirstChunk,
+      streamSeconds: (Math.max(...viewers.map((v) => v.finishedAt)) - firstAppend) / 1000,
+      produceSeconds: (lastAppend - firstAppend) / 1000,
+      latency: { p50: pct(sorted, 0.5), p90: pct(sorted, 0.9), p99: pct(sorted, 0.99), max: sorted[sorted.length - 1], samples: sorted.length },
+      procs: figures, clientCpuPct: ((clientCpu.user + clientCpu.system) / 1000 / window) * 100, loadBefore, loadAfter,
+    };
+  } finally {
+    for (const p of procs) await p.stop();
+  }
+}
+
+const webCounts = db.kind === "postgresql" ? (arg("webs") ?? "1,2").split(",").map(Number) : [1];
+let failed = false;
+const rows: ScenarioResult[] = [];
+try {
+  for (const webs of webCounts) {
+    const r = await scenario(webs);
+    rows.push(r);
+    console.log(
+      `${r.db}, ${r.webs} web process(es): ${r.viewersOk}/${r.viewers} viewers got all ${r.eventsPerViewer} events in order ` +
+      `(${r.connectedBeforeFirstChunk} connected before the first chunk); latency over ${r.latency.samples} chunk deliveries ` +
+      `p50 ${r.latency.p50.toFixed(1)} ms, p90 ${r.latency.p90.toFixed(1)} ms, p99 ${r.latency.p99.toFixed(1)} ms, max ${r.latency.max.toFixed(0)} ms; ` +
+      `chunks produced in ${r.produceSeconds.toFixed(1)} s, delivered to all in ${r.streamSeconds.toFixed(1)} s`,
+    );
+    for (const p of r.procs) {
+      console.log(`  ${p.name}: CPU ${p.cpuPct.toFixed(0)}% of a core while streaming (${(p.cpuMs / 1000).toFixed(1)} s), RSS ${p.rssMbBefore.toFixed(0)} MB before, ${p.rssMbPeak.toFixed(0)} MB peak, ${p.rssMbAfter.toFixed(0)} MB after`);
+    }
+    console.log(`  this client: CPU ${r.clientCpuPct.toFixed(0)}% of a core; load average ${r.loadBefore} → ${r.loadAfter}`);
+    if (r.problems.length) {
+      failed = true;
+      console.log(`  PROBLEMS (${r.problems.length}):\n    ${r.problems.slice(0, 20).join("\n    ")}`);
+    }
+    console.log(`RESULT ${JSON.stringify(r)}`);
+  }
+} finally {
+  await agent.close();
+  await llm.stop();
+  await db.drop();
+}
+// Run alone (--db given by hand): this database's rows as a table too.
+if (!process.env.FLOWDECK_BENCH_CHILD) printTable(rows);
+process.exit(failed ? 1 : 0);
