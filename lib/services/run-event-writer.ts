@@ -43,6 +43,12 @@ export class RunEventWriter {
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** The write in progress (one at a time, in order). */
   private writing: Promise<void> = Promise.resolve();
+  /**
+   * The first failed write's error. Later batches carry later seqs: writing one after a
+   * failed batch would leave a hole in the log, so every later write fails with it too
+   * (the execution stops, and whoever resumes the run continues from the stored lastSeq).
+   */
+  private failure: { error: unknown } | null = null;
 
   /**
    * `leaseOwner`: write only while the run is leased to this owner (an executor that lost
@@ -94,8 +100,12 @@ export class RunEventWriter {
       batch.written = this.writing.then(() => {
         // From here on appends go to the next batch.
         if (this.pending === batch) this.pending = emptyBatch();
+        if (this.failure) throw this.failure.error;
         return batch.events.length || batch.steps.length
-          ? this.write(batch.events, batch.steps, batch.runPatch, batch.outputs)
+          ? this.write(batch.events, batch.steps, batch.runPatch, batch.outputs).catch((error) => {
+              this.failure ??= { error };
+              throw error;
+            })
           : undefined;
       });
       this.writing = batch.written.catch(() => {});
