@@ -17,6 +17,7 @@ import { LocalRuns } from "./local-runs";
 import { shutdownGraceMs } from "./mode";
 import { startReaper } from "./reaper";
 import { migrateJobQueue } from "./job-queue-schema";
+import { surviveConnectionLoss } from "./connection-loss";
 
 export interface WorkerOptions {
   /** Runs executed at once (FLOWDECK_WORKER_CONCURRENCY, default 16). */
@@ -80,6 +81,9 @@ export async function startWorker(options: WorkerOptions = {}): Promise<WorkerHa
   };
 
   const concurrency = options.concurrency ?? workerConcurrency();
+  // graphile-worker completes and fails jobs without awaiting them: during a database
+  // restart those rejections would end the process (see connection-loss.ts).
+  const uninstall = surviveConnectionLoss("worker");
   const runner: Runner = await run({
     connectionString,
     concurrency,
@@ -89,6 +93,9 @@ export async function startWorker(options: WorkerOptions = {}): Promise<WorkerHa
     pollInterval: options.pollInterval ?? 1_000,
     logger: quietLogger,
     taskList: { [RUN_JOB_TASK]: executeRun },
+  }).catch((err) => {
+    uninstall();
+    throw err;
   });
   const reaper = startReaper();
 
@@ -108,6 +115,7 @@ export async function startWorker(options: WorkerOptions = {}): Promise<WorkerHa
         await local.drain(graceMs);
         await stopped;
         await stopEventBus().catch(() => {});
+        uninstall();
       })());
     },
   };
