@@ -13,7 +13,7 @@ import { readFileBytes } from "../services/files";
 import { RunEventWriter } from "../services/run-event-writer";
 import { LeaseLostError } from "../services/run-store";
 import { readSecretValue } from "../services/secrets";
-import type { ClaimedRun } from "../services/run-execution";
+import { LEASE_MS, type ClaimedRun } from "../services/run-execution";
 
 /** Why an execution was stopped from outside, as the abort reason of its signal. */
 export class StopRequest {
@@ -61,10 +61,15 @@ export async function executeClaimedRun(run: ClaimedRun, options: AbortSignal | 
       case "run_started":
         writer.append(type, run.takeovers ? { ...data, takeover: run.takeovers } : data, { run: run.startedAt ? {} : { startedAt } });
         return;
-      case "step_started":
+      case "step_started": {
         stepStarts.set(event.step_id, new Date());
-        writer.append(type, data);
-        return;
+        // A step that reaches the outside starts only once its start is stored under our
+        // lease, which that write also renews: an executor that stalled past its lease and
+        // was taken over (frozen, paused by the OS) finds out here, before it calls anything.
+        const durable = getStepKind(event.kind)?.durable === true;
+        writer.append(type, data, durable && owner ? { run: { leaseExpiresAt: new Date(Date.now() + LEASE_MS) } } : {});
+        return durable ? writer.flushNow() : undefined;
+      }
       case "step_finished":
         writer.append(type, data, {
           step: {
