@@ -29,7 +29,12 @@ export function reservedWorkflowName(name: string): string | null {
 /** The `where` for a workflow reference: integer id, UUID, or name — always in the workspace. */
 function workflowWhere(workspaceId: number, ref: string | number) {
   const s = String(ref).trim();
-  if (/^\d+$/.test(s)) return { workspaceId, id: Number(s) };
+  if (/^\d+$/.test(s)) {
+    // Ids are safe integers. A longer run of digits names no workflow; passed on as a number it
+    // would not fit a 64-bit integer, which Prisma refuses on SQLite (a 500 instead of a 404).
+    const id = Number(s);
+    return { workspaceId, id: Number.isSafeInteger(id) ? id : -1 };
+  }
   if (UUID_RE.test(s)) return { workspaceId, uuid: s.toLowerCase() };
   return { workspaceId, name: s };
 }
