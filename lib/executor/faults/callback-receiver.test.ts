@@ -1,0 +1,227 @@
+/**
+ * Fault: a callback receiver that never answers. Two kinds: one that accepts the TCP
+ * connection and then says nothing, and one that never even accepts it (its accept queue
+ * is full: a process blocked forever behind a listening socket, so connects hang).
+ *
+ * Asserted: runs with such callbacks finish at once (delivery is not on the run's path);
+ * each delivery is tried FLOWDECK_CALLBACK_MAX_ATTEMPTS times, each attempt ending after the
+ * timeout, then recorded `failed` with the reason, nothing left pending; meanwhile other
+ * runs' callbacks to a healthy receiver are delivered at once, while the hung attempts are
+ * still in flight; and the production server, stopped with a hung delivery in flight,
+ * exits promptly and cleanly.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import net from "node:net";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+
+// Short timeouts and retries for this file (read when the callbacks module loads).
+vi.hoisted(() => {
+  process.env.FLOWDECK_CALLBACK_TIMEOUT_MS = "1500";
+  process.env.FLOWDECK_CALLBACK_BASE_DELAY_MS = "200";
+  process.env.FLOWDECK_CALLBACK_MAX_ATTEMPTS = "3";
+});
+import { applyMigrations } from "../../db/migrate";
+import { db } from "../../db/client";
+import { startTestServer as startHttpServer, type TestServer as HttpServer } from "../../net/test-server";
+import { startTestServer, testServerUnavailable } from "../../api/test-server";
+import type { Actor } from "../../schemas/workspace";
+import { createApiKey } from "../../services/api-keys";
+import { startRunOnce } from "../../services/runs";
+import { createWorkflow } from "../../services/workflows";
+import { createWorkspace } from "../../services/workspaces";
+import { checkRunsSettled } from "./checks";
+
+const TIMEOUT_MS = 1500;
+const ATTEMPTS = 3;
+const PER_KIND = 5;
+
+/** Accepts connections and never writes a byte. */
+async function startSilentReceiver() {
+  const sockets = new Set<net.Socket>();
+  let connections = 0;
+  const server = net.createServer((s) => {
+    connections++;
+    sockets.add(s);
+    s.on("error", () => {});
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    host: `127.0.0.1:${port}`,
+    get connections() {
+      return connections;
+    },
+    get open() {
+      return sockets.size;
+    },
+    close: () => new Promise<void>((r) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => r());
+    }),
+  };
+}
+
+/**
+ * A listening socket nobody accepts from: a child process listens (backlog 1) and then
+ * blocks its only thread for good; two connections of ours fill the accept queue, after
+ * which the kernel drops new connection attempts and connects hang.
+ */
+async function startDeafReceiver() {
+  const child: ChildProcess = spawn(process.execPath, ["-e", `
+    const s = require("node:net").createServer();
+    s.listen({ port: 0, host: "127.0.0.1", backlog: 1 }, () => {
+      process.stdout.write(s.address().port + "\\n");
+      setTimeout(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0), 20);
+    });`], { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise<number>((resolve) => child.stdout!.once("data", (d) => resolve(Number(String(d).trim()))));
+  await new Promise((r) => setTimeout(r, 100));
+  const fillers: net.Socket[] = [];
+  for (let i = 0; i < 8; i++) {
+    const outcome = await new Promise<"connected" | "hangs">((resolve) => {
+      const s = net.connect(port, "127.0.0.1");
+      s.on("error", () => {});
+      fillers.push(s);
+      s.once("connect", () => resolve("connected"));
+      setTimeout(() => resolve("hangs"), 400);
+    });
+    if (outcome === "hangs") break;
+    if (i === 7) throw new Error("the deaf receiver's accept queue never filled");
+  }
+  return {
+    host: `127.0.0.1:${port}`,
+    close: async () => {
+      for (const s of fillers) s.destroy();
+      child.kill("SIGKILL");
+    },
+  };
+}
+
+let actor: Actor;
+let silent: Awaited<ReturnType<typeof startSilentReceiver>>;
+let deaf: Awaited<ReturnType<typeof startDeafReceiver>>;
+let healthy: HttpServer;
+const arrivals = new Map<string, number>();
+
+beforeAll(async () => {
+  await applyMigrations();
+  const user = await db.user.create({ data: { email: "callbacks-fault@example.test" } });
+  actor = await createWorkspace(user.id, { slug: "cb-fault", name: "Callbacks" });
+  await createWorkflow(actor, {
+    name: "quick",
+    definition: { steps: [{ id: "hello", kind: "template", config: { template: "hello" } }], outputs: { text: "{{ steps.hello.output }}" } },
+  });
+  silent = await startSilentReceiver();
+  deaf = await startDeafReceiver();
+  healthy = await startHttpServer((req, res) => {
+    arrivals.set(new URL(req.url ?? "/", "http://x").searchParams.get("run") ?? "?", Date.now());
+    res.writeHead(204).end();
+  });
+  process.env.FLOWDECK_FETCH_ALLOW = [silent.host, deaf.host, `127.0.0.1:${healthy.port}`].join(",");
+});
+
+afterAll(async () => {
+  await silent?.close();
+  await deaf?.close();
+  await healthy?.close();
+});
+
+const deliveriesOf = (runIds: number[]) =>
+  db.callbackDelivery.findMany({ where: { runId: { in: runIds } }, orderBy: [{ runId: "asc" }, { attempt: "asc" }] });
+
+describe("a callback receiver that never answers", () => {
+  it("runs finish at once; hung deliveries are retried, then failed with the reason; other callbacks are not held up", async () => {
+    const start = (callbackUrl: string) => startRunOnce(actor, { workflow: "quick", origin: "api", callbackUrl }).then((r) => r.run);
+    const t0 = Date.now();
+    const hung = [
+      ...(await Promise.all(Array.from({ length: PER_KIND }, (_, i) => start(`http://${silent.host}/hook?i=${i}`)))),
+      ...(await Promise.all(Array.from({ length: PER_KIND }, (_, i) => start(`http://${deaf.host}/hook?i=${i}`)))),
+    ];
+    const hungIds = hung.map((r) => r.id);
+    // The runs end without waiting for their receivers.
+    const ended = await waitUntil(async () => (await db.run.count({ where: { id: { in: hungIds }, status: "succeeded" } })) === hung.length, 10_000);
+    expect(await db.callbackDelivery.count({ where: { runId: { in: hungIds }, state: { not: "pending" } } }), "deliveries over before the runs ended").toBe(0);
+    const elapsed = (await db.run.findMany({ where: { id: { in: hungIds } }, select: { elapsedMs: true } })).map((r) => r.elapsedMs ?? Infinity);
+    expect(Math.max(...elapsed), "longest run with a hung callback (ms)").toBeLessThan(TIMEOUT_MS);
+    // Their first attempts are in flight: connections sit open on the silent receiver.
+    await waitUntil(() => silent.open === PER_KIND, 5_000);
+
+    // Meanwhile other runs call back a healthy receiver: delivered at once, not after the hung ones.
+    const others = await Promise.all(Array.from({ length: PER_KIND }, () => start(`http://127.0.0.1:${healthy.port}/hook`)));
+    const otherIds = others.map((r) => r.id);
+    await waitUntil(async () => (await deliveriesOf(otherIds)).filter((d) => d.state === "delivered").length === PER_KIND, 5_000);
+    const stillHung = (await deliveriesOf(hungIds)).filter((d) => d.attempt === 1 && d.state === "pending").length;
+    expect(stillHung, "hung first attempts still in flight when the healthy callbacks were delivered").toBe(hung.length);
+    expect((await deliveriesOf(otherIds)).map((d) => [d.attempt, d.state])).toEqual(others.map(() => [1, "delivered"]));
+
+    // The hung deliveries: every attempt times out, the last one leaves the delivery failed.
+    const settledIn = await waitUntil(async () => {
+      const rows = await deliveriesOf(hungIds);
+      return rows.length === hung.length * ATTEMPTS && rows.every((d) => d.state === "failed");
+    }, 4 * ATTEMPTS * TIMEOUT_MS);
+    const rows = await deliveriesOf(hungIds);
+    for (const id of hungIds) {
+      const mine = rows.filter((d) => d.runId === id);
+      expect(mine.map((d) => [d.attempt, d.state, d.statusCode]), `deliveries of run ${id}`).toEqual([[1, "failed", null], [2, "failed", null], [3, "failed", null]]);
+      for (const d of mine) expect(d.error).toBe(`No answer within ${TIMEOUT_MS / 1000} s`);
+      // Each attempt waited out the timeout, and retries kept their backoff.
+      for (let i = 1; i < mine.length; i++) expect(mine[i].createdAt.getTime() - mine[i - 1].createdAt.getTime()).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
+    }
+    expect(await db.callbackDelivery.count({ where: { state: "pending" } }), "deliveries left pending").toBe(0);
+    expect(silent.connections, "connections the silent receiver saw").toBe(PER_KIND * ATTEMPTS);
+    await waitUntil(() => silent.open === 0, 3_000); // the timed-out connections were let go
+
+    await checkRunsSettled([...hung, ...others].map((r) => r.uuid));
+    console.log(
+      `callback receivers: ${hung.length} runs with hung callbacks ended ${ended - t0} ms after start; ` +
+      `${PER_KIND} healthy callbacks delivered while ${stillHung} hung attempts were in flight; ` +
+      `hung deliveries failed after ${ATTEMPTS} attempts, ${settledIn - t0} ms after start (timeout ${TIMEOUT_MS} ms)`,
+    );
+  }, 40_000);
+});
+
+const skipServer = testServerUnavailable();
+
+describe.skipIf(skipServer)("the production server with a hung callback in flight", () => {
+  it("stops on SIGTERM promptly and cleanly", async () => {
+    const { key } = await createApiKey(actor, { name: "cb fault" });
+    const before = silent.connections;
+    const server = await startTestServer({
+      env: {
+        FLOWDECK_FETCH_ALLOW: silent.host,
+        FLOWDECK_CALLBACK_TIMEOUT_MS: "60000", // the attempt is still waiting when we stop
+        FLOWDECK_SHUTDOWN_GRACE_MS: "2000",
+      },
+    });
+    try {
+      const res = await fetch(`${server.url}/api/v1/workflows/quick/runs`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ inputs: {}, response_mode: "blocking", callback_url: `http://${silent.host}/hook?server=1` }),
+      });
+      expect(res.status).toBe(200);
+      expect((await res.json()).status).toBe("succeeded");
+      await waitUntil(() => silent.connections > before, 5_000); // the delivery is waiting on the silent receiver
+      const t0 = Date.now();
+      const exited = new Promise<{ code: number | null; signal: string | null }>((r) => server.process.once("exit", (code, signal) => r({ code, signal })));
+      await server.stop(15_000); // SIGTERM; SIGKILL only after 15 s
+      const how = await exited;
+      const stoppedIn = Date.now() - t0;
+      expect(how, "exit of the server").toEqual({ code: 0, signal: null });
+      expect(stoppedIn, "time to stop with a hung delivery in flight").toBeLessThan(8_000);
+      console.log(`callback receivers: the server stopped ${stoppedIn} ms after SIGTERM with a hung delivery in flight`);
+    } finally {
+      await server.stop(1_000);
+    }
+  }, 60_000);
+});
+
+/** Polls `check` until true; resolves with the time it became true. */
+async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return Date.now();
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${check.toString().slice(0, 200)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
