@@ -6,6 +6,7 @@
  */
 import http from "node:http";
 import path from "node:path";
+import { answerMalformedTarget } from "../lib/api/request-target";
 import { shutdownGraceMs } from "../lib/executor/mode";
 import { runShutdownHooks } from "../lib/executor/shutdown";
 
@@ -25,6 +26,8 @@ const handleUpgrade = app.getUpgradeHandler();
 const { handleCompatUpgrade } = await import("../lib/compat/upgrades");
 
 const server = http.createServer((req, res) => {
+  // Next.js answers a path it cannot percent-decode with a 500: refuse those here (400).
+  if (answerMalformedTarget(req, res)) return;
   handleRequest(req, res).catch((err) => {
     console.error("[server] request failed:", err);
     if (!res.headersSent) res.writeHead(500).end();

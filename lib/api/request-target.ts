@@ -1,0 +1,30 @@
+/**
+ * Requests whose path is not valid percent-encoding (`/api/v1/runs/%zz`, a lone `%`, bytes
+ * that are not UTF-8) are refused before they reach Next.js, whose router fails to decode the
+ * dynamic segment and answers 500. They are the client's mistake: 400 with the API's error body.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+/** Why the request target's path cannot be decoded, or null when it can. */
+export function malformedPath(target: string): string | null {
+  const path = target.split(/[?#]/, 1)[0];
+  for (const segment of path.split("/")) {
+    if (!segment.includes("%")) continue;
+    try {
+      decodeURIComponent(segment);
+    } catch {
+      return `The path segment '${segment.slice(0, 80)}' is not valid percent-encoding (UTF-8)`;
+    }
+  }
+  return null;
+}
+
+/** Answers 400 for a request with an undecodable path; returns whether it did. */
+export function answerMalformedTarget(req: IncomingMessage, res: ServerResponse): boolean {
+  const problem = malformedPath(req.url ?? "/");
+  if (!problem) return false;
+  const body = JSON.stringify({ code: "bad_request", message: problem });
+  res.writeHead(400, { "content-type": "application/json", "content-length": Buffer.byteLength(body), connection: "close" });
+  res.end(body);
+  return true;
+}
