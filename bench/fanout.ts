@@ -6,7 +6,7 @@
  * memory of the server processes.
  *
  *   npx tsx bench/fanout.ts [--db=sqlite|postgresql] [--viewers=200] [--chunks=5000]
- *                           [--chunk-ms=5] [--webs=1,2] [--wait-ms=8000]
+ *                           [--chunk-ms=5] [--webs=1,2] [--wait-ms=8000] [--web=next|sse]
  *
  * The run: a `delay` step (--wait-ms, while the viewers connect) then an `llm` step against
  * the fake OpenAI-compatible server (scripts/fake-openai.ts, its own process) that streams
@@ -19,6 +19,9 @@
  * on one web process, then split over two. Each scenario starts fresh processes on the same
  * database. Without --db it runs SQLite, then PostgreSQL (a child process each).
  * The server is never rebuilt (FLOWDECK_NO_BUILD=1): it serves the current .next build.
+ * --web=sse (PostgreSQL): the web processes are bench/sse-web.ts instead — the streaming path
+ * of the current sources behind Next.js's own response pipe, no build needed; runs are then
+ * started through the runs service from this process (the worker executes them).
  */
 import { spawn } from "node:child_process";
 import path from "node:path";
@@ -33,10 +36,13 @@ const CHUNKS = Number(arg("chunks") ?? 5000);
 const CHUNK_MS = Number(arg("chunk-ms") ?? 5);
 const WAIT_MS = Number(arg("wait-ms") ?? 8000);
 const dbArg = arg("db") as DbKind | undefined;
+const WEB = (arg("web") ?? "next") as "next" | "sse";
+if (WEB === "sse" && dbArg === "sqlite") throw new Error("--web=sse needs PostgreSQL (the runs are executed by a worker process)");
 
 interface ProcFigures { name: string; cpuPct: number; cpuMs: number; rssMbBefore: number; rssMbPeak: number; rssMbAfter: number }
 interface ScenarioResult {
   db: DbKind;
+  web: "next" | "sse";
   webs: number;
   viewers: number;
   viewersOk: number;
@@ -83,7 +89,7 @@ function printTable(results: ScenarioResult[]): void {
     const webs = r.procs.filter((p) => p.name.startsWith("web"));
     const worker = r.procs.find((p) => p.name === "worker");
     console.log(
-      `| ${r.db} | ${r.webs} | ${r.viewersOk}/${r.viewers} | ${r.eventsPerViewer} | ${r.latency.p50.toFixed(1)} ms | ${r.latency.p90.toFixed(1)} ms | ` +
+      `| ${r.db}${r.web === "sse" ? " (sse-web)" : ""} | ${r.webs} | ${r.viewersOk}/${r.viewers} | ${r.eventsPerViewer} | ${r.latency.p50.toFixed(1)} ms | ${r.latency.p90.toFixed(1)} ms | ` +
       `${r.latency.p99.toFixed(1)} ms | ${r.latency.max.toFixed(0)} ms | ${r.streamSeconds.toFixed(1)} s (${r.produceSeconds.toFixed(1)} s) | ` +
       `${webs.map((p) => `${p.cpuPct.toFixed(0)}%`).join(" + ")} | ${webs.map((p) => `${p.rssMbBefore.toFixed(0)} → ${p.rssMbPeak.toFixed(0)} MB`).join(", ")} | ` +
       `${worker ? `${worker.cpuPct.toFixed(0)}%` : "—"} | ${r.clientCpuPct.toFixed(0)}% | ${r.loadBefore.split(" ")[0]} → ${r.loadAfter.split(" ")[0]} |`,
@@ -112,6 +118,7 @@ const workflows = {
 const ws = await seedBenchWorkspace({ llmUrl: llm.url, workflows });
 const { db: prisma } = await import("../lib/db/client");
 await prisma.$disconnect();
+if (WEB === "sse") process.env.FLOWDECK_EXECUTOR = "worker"; // this process stores and enqueues, the worker runs
 
 const agent = new Agent({ connections: null, pipelining: 1, bodyTimeout: 0, headersTimeout: 120_000, keepAliveTimeout: 60_000 });
 const auth = { authorization: `Bearer ${ws.key}` };
@@ -121,6 +128,23 @@ async function postJson(base: string, urlPath: string, body: unknown): Promise<{
     dispatcher: agent, method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body),
   });
   return { status: res.statusCode, json: await res.body.json() };
+}
+
+/** Starts a run (through the API, or with --web=sse through the runs service); its id. */
+async function startRunVia(base: string, workflow: string, tokens: number, mode: "blocking" | "async"): Promise<string> {
+  if (WEB === "sse") {
+    const { startRun } = await import("../lib/services/runs");
+    return (await startRun(ws.actor, { workflow, label: "production", inputs: { tokens }, origin: "api" })).uuid;
+  }
+  const r = await postJson(base, `/api/v1/workflows/${workflow}/runs`, { inputs: { tokens }, response_mode: mode });
+  if (r.status !== (mode === "async" ? 202 : 200)) throw new Error(`start ${workflow}: ${r.status} ${JSON.stringify(r.json).slice(0, 300)}`);
+  return r.json.id;
+}
+
+async function runStatus(base: string, runId: string): Promise<{ status: string }> {
+  if (WEB === "sse") return prisma.run.findUniqueOrThrow({ where: { uuid: runId }, select: { status: true } });
+  const detail = await request(`${base}/api/v1/runs/${runId}`, { dispatcher: agent, headers: auth });
+  return (await detail.body.json()) as { status: string };
 }
 
 /** One viewer: reads the run's SSE to run_finished, checking seqs 1, 2, 3… */
@@ -185,16 +209,17 @@ async function scenario(webCount: number): Promise<ScenarioResult> {
   const pg = db.kind === "postgresql";
   const env = serverEnv(db, { FLOWDECK_FETCH_ALLOW: llm.host, FLOWDECK_EXECUTOR: pg ? "worker" : "inline" });
   const webs: (Child & { url: string })[] = [];
-  for (let i = 0; i < webCount; i++) webs.push(await startWeb(env, `web${webCount > 1 ? i + 1 : ""}`));
+  for (let i = 0; i < webCount; i++) {
+    webs.push(await startWeb(env, `web${webCount > 1 ? i + 1 : ""}`, {}, WEB === "sse" ? "bench/sse-web.ts" : undefined));
+  }
   const procs: Child[] = [...webs];
   if (pg) procs.push(await startWorkerProcess(env));
   try {
     // Warm each web process (routes, auth, the SSE path) and the worker.
     for (const web of webs) {
       for (let i = 0; i < 3; i++) {
-        const warm = await postJson(web.url, "/api/v1/workflows/warm/runs", { inputs: { tokens: 20 }, response_mode: "blocking" });
-        if (warm.status !== 200 || warm.json.status !== "succeeded") throw new Error(`warm-up run: ${warm.status} ${JSON.stringify(warm.json).slice(0, 300)}`);
-        const check = await view(web.url, warm.json.id, new Float64Array(0), { n: 0 }, () => {});
+        const id = await startRunVia(web.url, "warm", 20, "blocking");
+        const check = await view(web.url, id, new Float64Array(0), { n: 0 }, () => {});
         if (check.problem) throw new Error(`warm-up stream: ${check.problem}`);
       }
     }
@@ -209,9 +234,7 @@ async function scenario(webCount: number): Promise<ScenarioResult> {
       }
     }, 250);
 
-    const started = await postJson(webs[0].url, "/api/v1/workflows/fanout/runs", { inputs: { tokens: CHUNKS }, response_mode: "async" });
-    if (started.status !== 202) throw new Error(`start: ${started.status} ${JSON.stringify(started.json)}`);
-    const runId: string = started.json.id;
+    const runId = await startRunVia(webs[0].url, "fanout", CHUNKS, "async");
     const latencies = new Float64Array(VIEWERS * CHUNKS);
     const cursor = { n: 0 };
     let firstAppend = Infinity;
@@ -237,8 +260,7 @@ async function scenario(webCount: number): Promise<ScenarioResult> {
     clearInterval(sampler);
     const loadAfter = loadAverage();
 
-    const detail = await request(`${webs[0].url}/api/v1/runs/${runId}`, { dispatcher: agent, headers: auth });
-    const run = (await detail.body.json()) as { status: string; outputs?: { length?: number } };
+    const run = await runStatus(webs[0].url, runId);
     const problems: string[] = [];
     if (run.status !== "succeeded") problems.push(`run ended ${run.status}`);
     const events = Math.max(...viewers.map((v) => v.events));
@@ -263,7 +285,7 @@ async function scenario(webCount: number): Promise<ScenarioResult> {
     const serverErrors = procs.flatMap((p) => p.errorLines.map((l) => `${p.name}: ${l}`));
     problems.push(...serverErrors.slice(0, 20));
     return {
-      db: db.kind, webs: webCount, viewers: VIEWERS, viewersOk: ok, problems, eventsPerViewer: events, textChunks: CHUNKS,
+      db: db.kind, web: WEB, webs: webCount, viewers: VIEWERS, viewersOk: ok, problems, eventsPerViewer: events, textChunks: CHUNKS,
       connectedBeforeFirstChunk,
       streamSeconds: (Math.max(...viewers.map((v) => v.finishedAt)) - firstAppend) / 1000,
       produceSeconds: (lastAppend - firstAppend) / 1000,

@@ -220,12 +220,15 @@ function probeFlags(opts: ProbeOptions): { flags: string[]; env: Record<string, 
   };
 }
 
-/** The production server (scripts/server.ts on the current build, never rebuilt) on a random port. */
-export async function startWeb(env: NodeJS.ProcessEnv, name = "web", probe: ProbeOptions = {}): Promise<Child & { url: string }> {
+/**
+ * The production server (scripts/server.ts on the current build, never rebuilt) on a random
+ * port, or another `script` that prints "ready on http://…" the same way.
+ */
+export async function startWeb(env: NodeJS.ProcessEnv, name = "web", probe: ProbeOptions = {}, script = "scripts/server.ts"): Promise<Child & { url: string }> {
   const { flags, env: probeEnv } = probeFlags(probe);
   // FLOWDECK_BENCH_WEB_FLAGS: extra node flags for the web process (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
   const extra = process.env.FLOWDECK_BENCH_WEB_FLAGS?.split(/\s+/).filter(Boolean) ?? [];
-  const child = await startChild(name, ["scripts/server.ts"], { ...env, ...probeEnv, PORT: "0", HOST: "127.0.0.1" }, /ready on (http:\/\/\S+)/, { nodeFlags: [...extra, ...flags] });
+  const child = await startChild(name, [script], { ...env, ...probeEnv, PORT: "0", HOST: "127.0.0.1" }, /ready on (http:\/\/\S+)/, { nodeFlags: [...extra, ...flags] });
   return { ...child, url: /ready on (http:\/\/\S+)/.exec(child.readyLine)![1] };
 }
 

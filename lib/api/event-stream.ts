@@ -5,6 +5,8 @@
  * and by the compatibility streams (Dify's SSE, Vellum's NDJSON).
  */
 const encoder = new TextEncoder();
+/** How much written text may wait for the reader before the producer is held back. */
+const QUEUE_BYTES = 16 * 1024;
 
 export interface TextStreamOptions {
   contentType: string;
@@ -26,6 +28,13 @@ export function textStreamResponse(
   const abort = new AbortController();
   const stop = () => abort.abort();
   let timers: { keepAlive?: ReturnType<typeof setInterval>; deadline?: ReturnType<typeof setTimeout> } = {};
+  /** Set while the producer waits for the reader to take what is queued. */
+  let wanted: (() => void) | null = null;
+  const wake = () => {
+    const resume = wanted;
+    wanted = null;
+    resume?.();
+  };
 
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
@@ -47,6 +56,7 @@ export function textStreamResponse(
         clearTimeout(timers.deadline);
         req.signal.removeEventListener("abort", stop);
         stop();
+        wake();
         try {
           controller.close();
         } catch {
@@ -68,6 +78,11 @@ export function textStreamResponse(
           for await (const piece of produce(abort.signal)) {
             if (closed) break;
             write(piece);
+            // Backpressure: while the reader has QUEUE_BYTES or more waiting (a slow client,
+            // or a server too busy to write them out), the sequence is not asked for more.
+            // Memory stays bounded, and a follower that fell behind catches up in larger
+            // batches instead of as a long queue of small writes.
+            while (!closed && (controller.desiredSize ?? 1) <= 0) await new Promise<void>((resolve) => (wanted = resolve));
           }
         } catch (err) {
           if (!abort.signal.aborted) console.error("[stream] failed:", err);
@@ -76,10 +91,13 @@ export function textStreamResponse(
         }
       })();
     },
+    pull() {
+      wake();
+    },
     cancel() {
       stop();
     },
-  });
+  }, new ByteLengthQueuingStrategy({ highWaterMark: QUEUE_BYTES }));
 
   const headers = new Headers(opts.headers);
   headers.set("content-type", opts.contentType);

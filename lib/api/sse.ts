@@ -5,12 +5,23 @@
  * and close once the run has finished (or after maxMs, when the client reconnects with
  * Last-Event-ID).
  */
-import { followRunEvents } from "../events/follow-run-events";
+import { followRunEventBatches } from "../events/follow-run-events";
 import type { RunEventFrame } from "../schemas/run";
 import { textStreamResponse } from "./event-stream";
 
+/**
+ * Frames a run's viewers share (lib/events/run-tail.ts hands the same frozen objects to every
+ * follower) are formatted once, not once per viewer.
+ */
+const formatted = new WeakMap<RunEventFrame, string>();
+
 export function formatSseFrame(frame: RunEventFrame): string {
-  return `id: ${frame.seq}\nevent: ${frame.type}\ndata: ${JSON.stringify(frame)}\n\n`;
+  let text = formatted.get(frame);
+  if (text === undefined) {
+    text = `id: ${frame.seq}\nevent: ${frame.type}\ndata: ${JSON.stringify(frame)}\n\n`;
+    formatted.set(frame, text);
+  }
+  return text;
 }
 
 /** The replay position from `Last-Event-ID` or `?after=` (0 = from the start). */
@@ -28,7 +39,10 @@ export function runEventStreamResponse(
   return textStreamResponse(
     req,
     async function* (signal) {
-      for await (const frame of followRunEvents(runId, { afterSeq: opts.afterSeq, signal })) yield formatSseFrame(frame);
+      // Every frame at hand goes out in one write (see followRunEventBatches).
+      for await (const frames of followRunEventBatches(runId, { afterSeq: opts.afterSeq, signal })) {
+        yield frames.length === 1 ? formatSseFrame(frames[0]) : frames.map(formatSseFrame).join("");
+      }
     },
     {
       contentType: "text/event-stream; charset=utf-8",

@@ -18,6 +18,24 @@ export async function* followRunEvents(
   runId: number,
   opts: { afterSeq?: number; signal?: AbortSignal } = {},
 ): AsyncGenerator<RunEventFrame> {
+  for await (const frames of followRunEventBatches(runId, opts)) {
+    for (const frame of frames) {
+      if (opts.signal?.aborted) return;
+      yield frame;
+    }
+  }
+}
+
+/**
+ * The same sequence, as the batches it is read in: every frame at hand at once (up to a
+ * page), so a transport can write them in one piece. With many viewers of a fast stream,
+ * the cost per write (web streams, promises, a socket write) is what the server pays for
+ * each viewer, so fewer, larger writes keep it from falling behind.
+ */
+export async function* followRunEventBatches(
+  runId: number,
+  opts: { afterSeq?: number; signal?: AbortSignal } = {},
+): AsyncGenerator<RunEventFrame[]> {
   const { signal } = opts;
   let lastSeq = opts.afterSeq ?? 0;
   let pending = true; // read once at the start
@@ -57,12 +75,12 @@ export async function* followRunEvents(
           upToDate = await tail.refresh(heardAt);
           continue;
         }
-        for (const frame of frames) {
-          if (signal?.aborted) return;
-          lastSeq = frame.seq;
-          yield frame;
-          if (frame.type === "run_finished") return;
-        }
+        if (signal?.aborted) return;
+        const end = frames.findIndex((f) => f.type === "run_finished");
+        const batch = end >= 0 ? frames.slice(0, end + 1) : frames;
+        lastSeq = batch[batch.length - 1].seq;
+        yield batch;
+        if (end >= 0) return;
       }
     }
   } finally {
