@@ -12,6 +12,13 @@ import type { BodyFormat } from "./endpoint";
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
+/**
+ * How deeply arrays and objects may nest in a JSON or YAML body. JSON.parse takes any depth,
+ * but what handles the value afterwards (hashing it, JSON.stringify when it is stored) recurses
+ * and overflows the stack somewhere past a few thousand levels: refused at the edge instead.
+ */
+export const MAX_BODY_DEPTH = 100;
+
 /** A request the API refuses before it reaches a service (bad body, wrong type, too large). */
 export class ApiRequestError extends Error {
   constructor(
@@ -94,16 +101,39 @@ export async function readRequestBody(
     if (opts.optional) return undefined;
     throw new ApiRequestError(400, "invalid_body", "The request body is empty");
   }
+  let value: unknown;
   if (format === "json") {
     try {
-      return JSON.parse(text);
+      value = JSON.parse(text);
     } catch (error) {
       throw new ApiRequestError(400, "invalid_json", `The body is not valid JSON: ${(error as Error).message}`);
     }
+  } else {
+    const parsed = parseDefinitionText(text);
+    if (!parsed.ok) throw new ApiRequestError(400, "invalid_yaml", `The body is not valid YAML: ${parsed.errors.map((e) => e.message).join("; ")}`);
+    value = parsed.value;
   }
-  const parsed = parseDefinitionText(text);
-  if (!parsed.ok) throw new ApiRequestError(400, "invalid_yaml", `The body is not valid YAML: ${parsed.errors.map((e) => e.message).join("; ")}`);
-  return parsed.value;
+  if (nestingDepth(value, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) {
+    throw new ApiRequestError(400, "body_too_deep", `The body nests arrays and objects more than ${MAX_BODY_DEPTH} levels deep`);
+  }
+  return value;
+}
+
+/** How deeply `value` nests arrays and objects (a scalar is 0), counted without recursion; stops past `limit`. */
+export function nestingDepth(value: unknown, limit = Infinity): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (!v || typeof v !== "object") continue;
+    const here = depth + 1;
+    if (here > deepest) deepest = here;
+    if (deepest > limit) return deepest;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (child && typeof child === "object") stack.push([child, here]);
+    }
+  }
+  return deepest;
 }
 
 // ── multipart/form-data, streamed ────────────────────────────────────────────────────────
