@@ -6,6 +6,7 @@
  * the route lacks) are not the route's promise and pass.
  */
 import { z } from "zod";
+import { malformedPath } from "../request-target";
 import type { ErrorShape, HttpCase, HttpResult } from "./http-case";
 
 const detailItem = z.object({ loc: z.array(z.union([z.string(), z.number()])), msg: z.string(), type: z.string() });
@@ -37,6 +38,8 @@ export function errorBodyProblem(c: HttpCase, r: HttpResult): string | null {
   // The router's own answers: no route matched (HTML or empty 404), or a method the route lacks.
   if (r.status === 405) return null;
   if (r.status === 404 && c.mayMissRoute && !type.includes("json")) return null;
+  // A path that is not valid percent-encoding is refused by the server before any route.
+  if (r.status === 400 && malformedPath(c.target)) return null;
   if (!type.includes("application/json")) return `4xx without a JSON body (content-type '${type}')`;
   let body: unknown;
   try {

@@ -56,7 +56,8 @@ export function sendCase(origin: string, c: HttpCase, timeoutMs = 20_000): Promi
     try {
       // A fresh connection per case: a case that lies about its length or is answered before its
       // body is read must not leave bytes on a socket the next case would reuse.
-      req = http.request({ host: url.hostname, port: url.port, method: c.method, path: c.target, headers, agent: false });
+      // Large answer headers are fine (a redirect repeats a long query in Location and Refresh).
+      req = http.request({ host: url.hostname, port: url.port, method: c.method, path: c.target, headers, agent: false, maxHeaderSize: 1 << 20 });
     } catch (error) {
       reject(new Error(`could not send the request: ${(error as Error).message}`));
       return;

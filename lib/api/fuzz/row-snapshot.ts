@@ -1,7 +1,10 @@
 /**
  * What the database holds, in one cheap query: row counts (and highest ids) of every table a
- * request can write, plus what is still moving (runs queued or running, callbacks pending).
- * Comparing the snapshot before and after a refused request proves it stored nothing.
+ * request can write, plus what is still moving (runs queued or running, callbacks pending or
+ * owed). Comparing the snapshot before and after a refused request proves it stored nothing.
+ *
+ * A snapshot covers a scope: some workspaces (a fuzz lane's two), whose rows only that lane's
+ * requests can write, plus the tables no request may write at all (users, workspaces…).
  *
  * Runs accepted earlier keep writing after their answer (steps, events, callbacks, output
  * files). Those tables are "async": compared only when nothing was moving before the request
@@ -12,94 +15,112 @@ import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { db } from "../../db/client";
 
-/** Written only while a request is answered. */
-const SYNC_COUNTS: Record<string, string> = {
+export interface SnapshotScope {
+  workspaceIds: number[];
+  /** The server's local file store (FLOWDECK_DATA_DIR/files). */
+  filesRoot: string;
+}
+
+/** Tables no API request writes, whoever makes it. */
+const GLOBAL_COUNTS: Record<string, string> = {
   users: `SELECT count(*) FROM "User"`,
   accounts: `SELECT count(*) FROM "Account"`,
   sessions: `SELECT count(*) FROM "Session"`,
   verificationTokens: `SELECT count(*) FROM "VerificationToken"`,
   workspaces: `SELECT count(*) FROM "Workspace"`,
-  memberships: `SELECT count(*) FROM "Membership"`,
-  invitations: `SELECT count(*) FROM "Invitation"`,
-  apiKeys: `SELECT count(*) FROM "ApiKey"`,
-  apiKeysMaxId: `SELECT coalesce(max("id"), 0) FROM "ApiKey"`,
-  revokedApiKeys: `SELECT count(*) FROM "ApiKey" WHERE "revokedAt" IS NOT NULL`,
-  secrets: `SELECT count(*) FROM "Secret"`,
-  workflows: `SELECT count(*) FROM "Workflow"`,
-  workflowsMaxId: `SELECT coalesce(max("id"), 0) FROM "Workflow"`,
-  versions: `SELECT count(*) FROM "WorkflowVersion"`,
-  versionsMaxId: `SELECT coalesce(max("id"), 0) FROM "WorkflowVersion"`,
-  labels: `SELECT count(*) FROM "Label"`,
-  labelTargets: `SELECT coalesce(sum("versionId"), 0) FROM "Label"`,
-  labelMoves: `SELECT count(*) FROM "LabelMove"`,
-  runs: `SELECT count(*) FROM "Run"`,
-  runsMaxId: `SELECT coalesce(max("id"), 0) FROM "Run"`,
-  runPayloads: `SELECT count(*) FROM "RunPayload"`,
-  files: `SELECT count(*) FROM "File" WHERE "source" <> 'output'`,
-  shareLinks: `SELECT count(*) FROM "ShareLink"`,
+};
+
+/** Written only while a request is answered; `$W` is the scope's workspace filter. */
+const SYNC_COUNTS: Record<string, string> = {
+  memberships: `SELECT count(*) FROM "Membership" WHERE $W`,
+  invitations: `SELECT count(*) FROM "Invitation" WHERE $W`,
+  apiKeys: `SELECT count(*) FROM "ApiKey" WHERE $W`,
+  apiKeysMaxId: `SELECT coalesce(max("id"), 0) FROM "ApiKey" WHERE $W`,
+  revokedApiKeys: `SELECT count(*) FROM "ApiKey" WHERE $W AND "revokedAt" IS NOT NULL`,
+  secrets: `SELECT count(*) FROM "Secret" WHERE $W`,
+  workflows: `SELECT count(*) FROM "Workflow" WHERE $W`,
+  workflowsMaxId: `SELECT coalesce(max("id"), 0) FROM "Workflow" WHERE $W`,
+  versions: `SELECT count(*) FROM "WorkflowVersion" WHERE $W`,
+  versionsMaxId: `SELECT coalesce(max("id"), 0) FROM "WorkflowVersion" WHERE $W`,
+  labels: `SELECT count(*) FROM "Label" WHERE $W`,
+  labelTargets: `SELECT coalesce(sum("versionId"), 0) FROM "Label" WHERE $W`,
+  labelMoves: `SELECT count(*) FROM "LabelMove" WHERE $W`,
+  runs: `SELECT count(*) FROM "Run" WHERE $W`,
+  runsMaxId: `SELECT coalesce(max("id"), 0) FROM "Run" WHERE $W`,
+  runPayloads: `SELECT count(*) FROM "RunPayload" WHERE $W`,
+  files: `SELECT count(*) FROM "File" WHERE $W AND "source" <> 'output'`,
+  shareLinks: `SELECT count(*) FROM "ShareLink" WHERE $W`,
 };
 
 /** Written by runs while they execute (and by callbacks after them). */
 const ASYNC_COUNTS: Record<string, string> = {
-  stepRuns: `SELECT count(*) FROM "StepRun"`,
-  events: `SELECT count(*) FROM "RunEvent"`,
-  callbacks: `SELECT count(*) FROM "CallbackDelivery"`,
-  outputFiles: `SELECT count(*) FROM "File" WHERE "source" = 'output'`,
-  cancelledRuns: `SELECT count(*) FROM "Run" WHERE "status" = 'cancelled'`,
-  finishedRuns: `SELECT count(*) FROM "Run" WHERE "status" IN ('succeeded', 'failed', 'cancelled')`,
+  stepRuns: `SELECT count(*) FROM "StepRun" WHERE $W`,
+  events: `SELECT count(*) FROM "RunEvent" WHERE $W`,
+  callbacks: `SELECT count(*) FROM "CallbackDelivery" WHERE $W`,
+  outputFiles: `SELECT count(*) FROM "File" WHERE $W AND "source" = 'output'`,
+  cancelledRuns: `SELECT count(*) FROM "Run" WHERE $W AND "status" = 'cancelled'`,
+  finishedRuns: `SELECT count(*) FROM "Run" WHERE $W AND "status" IN ('succeeded', 'failed', 'cancelled')`,
 };
 
-const MOVING = {
-  activeRuns: `SELECT count(*) FROM "Run" WHERE "status" IN ('queued', 'running')`,
-  pendingCallbacks: `SELECT count(*) FROM "CallbackDelivery" WHERE "state" = 'pending'`,
+const MOVING: Record<string, string> = {
+  activeRuns: `SELECT count(*) FROM "Run" WHERE $W AND "status" IN ('queued', 'running')`,
+  pendingCallbacks: `SELECT count(*) FROM "CallbackDelivery" WHERE $W AND "state" = 'pending'`,
   // A run's first callback attempt is stored just after the run ends: until then it is owed.
-  owedCallbacks: `SELECT count(*) FROM "Run" r WHERE r."callbackUrl" IS NOT NULL
+  owedCallbacks: `SELECT count(*) FROM "Run" r WHERE r.$W AND r."callbackUrl" IS NOT NULL
     AND NOT EXISTS (SELECT 1 FROM "CallbackDelivery" d WHERE d."runId" = r."id")`,
 };
 
-const ALL = { ...SYNC_COUNTS, ...ASYNC_COUNTS, ...MOVING };
-const QUERY = `SELECT ${Object.entries(ALL).map(([name, sql]) => `(${sql}) AS "${name}"`).join(", ")}`;
+const queries = new Map<string, string>();
+
+function queryFor(scope: SnapshotScope): string {
+  const key = scope.workspaceIds.join(",");
+  let sql = queries.get(key);
+  if (!sql) {
+    const ids = scope.workspaceIds.map((id) => {
+      if (!Number.isSafeInteger(id)) throw new Error(`bad workspace id ${id}`);
+      return id;
+    });
+    const where = `"workspaceId" IN (${ids.join(", ")})`;
+    const all = { ...GLOBAL_COUNTS, ...SYNC_COUNTS, ...ASYNC_COUNTS, ...MOVING };
+    sql = `SELECT ${Object.entries(all).map(([name, q]) => `(${q.replaceAll("$W", where)}) AS "${name}"`).join(", ")}`;
+    queries.set(key, sql);
+  }
+  return sql;
+}
 
 export interface RowSnapshot {
   counts: Record<string, number>;
-  /** No run queued or running and no callback pending. */
+  /** No run queued or running, and no callback pending or owed. */
   quiet: boolean;
-  /** Stored files on disk (workspace folders), and staged uploads not yet saved or removed. */
+  /** Stored files on disk in the scope's workspace folders. */
   diskFiles: number;
-  stagedFiles: number;
 }
 
-async function countDisk(root: string): Promise<{ stored: number; staged: number }> {
-  let stored = 0;
-  let staged = 0;
-  let dirs: string[];
-  try {
-    dirs = await readdir(root);
-  } catch {
-    return { stored, staged };
-  }
-  for (const dir of dirs) {
-    const entries = await readdir(path.join(root, dir)).catch(() => [] as string[]);
-    if (dir === "tmp") staged += entries.length;
-    else stored += entries.length;
-  }
-  return { stored, staged };
+/** Files in the scope's workspace folders of the local store. */
+async function countDisk(scope: SnapshotScope): Promise<number> {
+  let n = 0;
+  for (const id of scope.workspaceIds) n += (await readdir(path.join(scope.filesRoot, String(id))).catch(() => [] as string[])).length;
+  return n;
 }
 
-/** Takes a snapshot. `filesRoot` is the server's local file store (FLOWDECK_DATA_DIR/files). */
-export async function takeSnapshot(filesRoot: string): Promise<RowSnapshot> {
-  const [rows, disk] = await Promise.all([db.$queryRawUnsafe<Record<string, bigint | number>[]>(QUERY), countDisk(filesRoot)]);
+/** Uploads staged (tmp/) and not yet saved or removed. */
+export async function countStagedFiles(filesRoot: string): Promise<number> {
+  return (await readdir(path.join(filesRoot, "tmp")).catch(() => [] as string[])).length;
+}
+
+export async function takeSnapshot(scope: SnapshotScope): Promise<RowSnapshot> {
+  const [rows, diskFiles] = await Promise.all([db.$queryRawUnsafe<Record<string, bigint | number>[]>(queryFor(scope)), countDisk(scope)]);
   const counts = Object.fromEntries(Object.entries(rows[0]).map(([k, v]) => [k, Number(v)]));
-  return { counts, quiet: counts.activeRuns === 0 && counts.pendingCallbacks === 0 && counts.owedCallbacks === 0, diskFiles: disk.stored, stagedFiles: disk.staged };
+  return { counts, quiet: counts.activeRuns === 0 && counts.pendingCallbacks === 0 && counts.owedCallbacks === 0, diskFiles };
 }
 
 /**
- * What differs between two snapshots that a refused request cannot explain: every sync count,
- * and, when nothing was moving before, the async counts and the files on disk too.
+ * What differs between two snapshots that a refused request cannot explain: every global and
+ * sync count, and, when nothing was moving before, the async counts and the files on disk too.
  */
 export function storedDifferences(before: RowSnapshot, after: RowSnapshot): string[] {
   const out: string[] = [];
-  for (const key of Object.keys(SYNC_COUNTS)) {
+  for (const key of [...Object.keys(GLOBAL_COUNTS), ...Object.keys(SYNC_COUNTS)]) {
     if (before.counts[key] !== after.counts[key]) out.push(`${key} ${before.counts[key]} → ${after.counts[key]}`);
   }
   if (before.quiet) {
@@ -113,11 +134,11 @@ export function storedDifferences(before: RowSnapshot, after: RowSnapshot): stri
   return out;
 }
 
-/** Waits (at most `timeoutMs`) until no run is active and no callback pending; returns the last snapshot. */
-export async function settle(filesRoot: string, timeoutMs: number): Promise<RowSnapshot> {
+/** Waits (at most `timeoutMs`) until nothing in the scope moves; returns the last snapshot. */
+export async function settle(scope: SnapshotScope, timeoutMs: number): Promise<RowSnapshot> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const snap = await takeSnapshot(filesRoot);
+    const snap = await takeSnapshot(scope);
     if (snap.quiet || Date.now() > until) return snap;
     await new Promise((r) => setTimeout(r, 15));
   }

@@ -5,7 +5,6 @@
  * cancelled), stored files, share links, plus a local file server (URLs the server may fetch)
  * and a callback receiver, both on 127.0.0.1 and allow-listed for the server.
  */
-import { applyMigrations } from "../../db/migrate";
 import { db } from "../../db/client";
 import { demoWorkflows } from "../../demo/workflows";
 import { startTestServer as startLocalServer, type TestServer as LocalServer } from "../../net/test-server";
@@ -46,6 +45,12 @@ export interface FuzzWorld {
   files: string[];
   otherFiles: string[];
   shareTokens: { live: string; revoked: string; expired: string; other: string };
+  fileServer: LocalServer;
+  callbackReceiver: LocalServer;
+}
+
+/** The 127.0.0.1 servers every world shares: files to fetch by URL, and a callback receiver. */
+export interface LocalServers {
   fileServer: LocalServer;
   callbackReceiver: LocalServer;
   /** FLOWDECK_FETCH_ALLOW for the server: the two local servers. */
@@ -108,14 +113,14 @@ async function started(actor: Actor, req: Parameters<typeof startRunOnce>[1], wa
 
 const ref = (w: { id: number; uuid: string; name: string }): WorkflowRef => ({ id: w.id, uuid: w.uuid, name: w.name });
 
-export async function buildFuzzWorld(): Promise<FuzzWorld> {
-  await applyMigrations();
+export async function startLocalServers(): Promise<LocalServers> {
   const fileServer = await startLocalServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     const send = (status: number, type: string, body: string | Buffer, headers: Record<string, string> = {}) => {
       res.writeHead(status, { "content-type": type, ...headers });
       res.end(body);
     };
+    fileServer.requests.splice(0); // keep no history
     if (path === "/hello.txt") return send(200, "text/plain", "hello from the fuzz file server\n");
     if (path === "/cities.csv") return send(200, "text/csv", "city,people\nLisbon,545000\nPorto,232000\n");
     if (path === "/page.html") return send(200, "text/html", "<h1>Hi</h1><p>there</p>");
@@ -128,17 +133,33 @@ export async function buildFuzzWorld(): Promise<FuzzWorld> {
     return send(404, "text/plain", "no such file");
   });
   const callbackReceiver = await startLocalServer((_req, res) => {
-    callbackReceiver.requests.splice(0); // keep no history: thousands of callbacks
+    callbackReceiver.requests.splice(0);
     res.writeHead(200, { "content-type": "application/json" });
     res.end("{}");
   });
+  const hostPort = (s: LocalServer) => `127.0.0.1:${s.port}`;
+  return {
+    fileServer,
+    callbackReceiver,
+    fetchAllow: `${hostPort(fileServer)},${hostPort(callbackReceiver)}`,
+    close: async () => {
+      await Promise.all([fileServer.close(), callbackReceiver.close()]);
+    },
+  };
+}
 
+/**
+ * One world (the database migrated first): workspaces `fuzz-a-<lane>` and `fuzz-b-<lane>` and everything in them. Lanes of
+ * the fuzz run side by side, each in its own world, so each can count its own rows.
+ */
+export async function buildFuzzWorld(lane: number, servers: LocalServers): Promise<FuzzWorld> {
+  const { fileServer, callbackReceiver } = servers;
   const [ua, ub] = await Promise.all([
-    db.user.create({ data: { email: `fuzz-a-${Date.now()}@example.test` } }),
-    db.user.create({ data: { email: `fuzz-b-${Date.now()}@example.test` } }),
+    db.user.create({ data: { email: `fuzz-a-${lane}@example.test` } }),
+    db.user.create({ data: { email: `fuzz-b-${lane}@example.test` } }),
   ]);
-  const a = await createWorkspace(ua.id, { slug: "fuzz-a", name: "Fuzz A" });
-  const b = await createWorkspace(ub.id, { slug: "fuzz-b", name: "Fuzz B" });
+  const a = await createWorkspace(ua.id, { slug: `fuzz-a-${lane}`, name: `Fuzz A${lane}` });
+  const b = await createWorkspace(ub.id, { slug: `fuzz-b-${lane}`, name: `Fuzz B${lane}` });
 
   const wfGreet = await createWorkflow(a, { name: "greet", definition: definitions.greetV1, labels: ["production"] });
   await publishVersion(a, "greet", definitions.greetV2, "v2", ["staging"]);
@@ -189,7 +210,6 @@ export async function buildFuzzWorld(): Promise<FuzzWorld> {
   await db.shareLink.update({ where: { id: expiredLink.id }, data: { expiresAt: new Date(Date.now() - 60_000) } });
   const otherLink = await createShareLink(b, otherRuns[0].uuid);
 
-  const hostPort = (s: LocalServer) => `127.0.0.1:${s.port}`;
   return {
     a, b,
     keys: {
@@ -208,9 +228,5 @@ export async function buildFuzzWorld(): Promise<FuzzWorld> {
     shareTokens: { live: live.token, revoked: revokedLink.token, expired: expiredLink.token, other: otherLink.token },
     fileServer,
     callbackReceiver,
-    fetchAllow: `${hostPort(fileServer)},${hostPort(callbackReceiver)}`,
-    async close() {
-      await Promise.all([fileServer.close(), callbackReceiver.close()]);
-    },
   };
 }
