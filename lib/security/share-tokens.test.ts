@@ -101,7 +101,8 @@ describe.skipIf(skip)("share-link tokens", () => {
       expect(row.tokenHash).toBe(sha256Hex(byId.get(row.id)!));
       expect(row.last4).toBe(byId.get(row.id)!.slice(-4));
     }
-    const scan = await findInDatabase([...tokens, token]);
+    // Invitation links are tokens of the same kind: hashed too.
+    const scan = await findInDatabase([...tokens, token, t.invitation.token]);
     expect(scan.hits).toEqual([]);
     expect(scan.rows).toBeGreaterThan(200);
   });
@@ -128,6 +129,23 @@ describe.skipIf(skip)("share-link tokens", () => {
     expect(events.text).toContain("run_finished");
     expect(events.text).not.toContain(OTHER);
     expect(events.text).not.toContain(INPUT);
+  });
+
+  it("a shared result cannot script the page: markdown links and raw HTML in outputs stay inert", async () => {
+    const payload = "# Report\n\n[open](javascript:alert(document.cookie))\n\n<img src=x onerror=alert(1)>\n\n<script>alert(2)</script>\n\n<a href=\"javascript:alert(3)\">x</a>";
+    await createWorkflow(t.owner, {
+      name: "markdown",
+      definition: { steps: [{ id: "md", kind: "template", config: { template: payload } }], outputs: { report: "{{ steps.md.output }}" } },
+    });
+    const run = await startRun(t.owner, { workflow: "markdown", inputs: {}, origin: "ui" });
+    await waitForRunEnd(t.owner, run.uuid);
+    const link = await createShareLink(t.owner, run.uuid);
+    const page = await call(`${server.url}/share/${link.token}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain("Report"); // the output was rendered
+    expect(page.text).not.toMatch(/<a[^>]+href="javascript:/i);
+    expect(page.text).not.toMatch(/<img[^>]+onerror/i);
+    expect(page.text).not.toMatch(/<script>alert\(2\)/);
   });
 
   it("is no credential anywhere: every authenticated route answers it with its own 401", async () => {
