@@ -9,6 +9,7 @@ import { PrismaClient as PostgresClient } from "../generated/postgres/client";
 import { createAdapterFactory } from "./adapter";
 import { databaseProvider, databaseUrl } from "./config";
 import { clampIntFilters, hasOutOfRangeInt } from "./pg-values";
+import { capturePgPool } from "./pg-direct";
 import { captureSqliteConnection } from "./sqlite-direct";
 
 export type Db = SqliteClient;
@@ -24,7 +25,7 @@ function createClient(url: string): Db {
     client.$executeRawUnsafe("PRAGMA foreign_keys = ON").catch(() => {});
     return client;
   }
-  return withIntFilterRanges(new PostgresClient({ adapter })) as unknown as Db;
+  return withIntFilterRanges(new PostgresClient({ adapter: capturePgPool(adapter) })) as unknown as Db;
 }
 
 // Operations whose `where` must name one row by a unique key (no room for a rewritten filter).

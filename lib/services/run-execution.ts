@@ -9,6 +9,7 @@
  */
 import { db } from "../db/client";
 import { databaseProvider } from "../db/config";
+import { hasDirectPg, pgDirectQuery, pgTimestamp } from "../db/pg-direct";
 import type { WorkflowDefinition } from "../engine";
 import { notifyRunEvents } from "../events/run-event-bus";
 import { expectCallback, onRunEnded } from "./callbacks";
@@ -19,8 +20,6 @@ function envNumber(name: string, fallback: number, min: number): number {
   return Number.isFinite(n) && n >= min ? n : fallback;
 }
 
-/** A Date as PostgreSQL `timestamp` text in UTC, the way Prisma stores DateTime columns. */
-const pgTimestamp = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
 
 /** How long a lease lasts without a heartbeat (FLOWDECK_LEASE_MS; tests use short ones). */
 export const LEASE_MS = envNumber("FLOWDECK_LEASE_MS", 30_000, 200);
@@ -52,12 +51,54 @@ export interface ClaimedRun {
 }
 
 const claimSelect = {
-  id: true, uuid: true, workspaceId: true, lastSeq: true, startedAt: true, cancelRequestedAt: true, callbackUrl: true,
+  id: true, uuid: true, versionId: true, workspaceId: true, lastSeq: true, startedAt: true, cancelRequestedAt: true, callbackUrl: true,
   totalSteps: true, totalTokens: true,
   version: { select: { definition: true } },
   payload: { select: { inputs: true } },
   steps: { where: { status: "succeeded" }, select: { stepId: true, output: true } },
 } as const;
+
+type ClaimRow = {
+  id: number; uuid: string; versionId: number; workspaceId: number; lastSeq: number; startedAt: Date | null;
+  cancelRequestedAt: Date | null; callbackUrl: string | null; totalSteps: number; totalTokens: number;
+  version: { definition: string }; payload: { inputs: string } | null; steps: { stepId: string; output: string | null }[];
+};
+
+const CLAIM_QUEUED_PG = `WITH c AS (
+    UPDATE "Run" SET "status" = 'running', "leaseOwner" = $2, "leaseExpiresAt" = $3
+     WHERE "id" = $1 AND "status" = 'queued'
+    RETURNING "id", "uuid", "versionId", "workspaceId", "lastSeq", "startedAt", "cancelRequestedAt", "callbackUrl", "totalSteps", "totalTokens")
+  SELECT c.*, v."definition", p."inputs", p."runId" IS NOT NULL AS "hasPayload"
+    FROM c JOIN "WorkflowVersion" v ON v."id" = c."versionId" LEFT JOIN "RunPayload" p ON p."runId" = c."id"`;
+
+/** Claims a queued run and reads what executing it needs, in one statement (PostgreSQL). */
+async function claimQueuedPg(runId: number, lease: { leaseOwner: string; leaseExpiresAt: Date }): Promise<ClaimRow | null> {
+  const [row] = await pgDirectQuery<Omit<ClaimRow, "version" | "payload" | "steps"> & { definition: string; inputs: string | null; hasPayload: boolean }>(
+    CLAIM_QUEUED_PG, [runId, lease.leaseOwner, pgTimestamp(lease.leaseExpiresAt)],
+  );
+  if (!row) return null;
+  const { definition, inputs, hasPayload, ...run } = row;
+  // A run that ran before (handed back) has finished steps to resume from.
+  const steps = run.lastSeq > 0
+    ? await db.stepRun.findMany({ where: { runId, status: "succeeded" }, select: { stepId: true, output: true } })
+    : [];
+  return { ...run, version: { definition }, payload: hasPayload ? { inputs: inputs! } : null, steps };
+}
+
+/**
+ * Versions are immutable, so a definition is parsed once per version and the same object is
+ * handed to every run of it (the engine keeps its plans and parsed configs per object).
+ */
+const definitions = new Map<number, WorkflowDefinition>();
+function parsedDefinition(versionId: number, text: string): WorkflowDefinition {
+  let definition = definitions.get(versionId);
+  if (!definition) {
+    definition = JSON.parse(text) as WorkflowDefinition;
+    if (definitions.size >= 500) definitions.delete(definitions.keys().next().value!);
+    definitions.set(versionId, definition);
+  }
+  return definition;
+}
 
 /**
  * Takes a run for `owner` if it is queued, or running under an expired lease (its
@@ -70,15 +111,19 @@ export async function claimRun(runId: number, owner: string, opts: { takeOverRun
   const now = new Date();
   const lease = { leaseOwner: owner, leaseExpiresAt: new Date(now.getTime() + LEASE_MS) };
   let takeover = false;
-  let { count } = await db.run.updateMany({ where: { id: runId, status: "queued" }, data: { status: "running", ...lease } });
-  if (count === 0) {
-    const expired = opts.takeOverRunning ? {} : { OR: [{ leaseExpiresAt: { lt: now } }, { leaseExpiresAt: null }] };
-    ({ count } = await db.run.updateMany({ where: { id: runId, status: "running", ...expired }, data: lease }));
-    if (count === 0) return null;
-    takeover = true;
+  // PostgreSQL's hot path: a queued run is claimed and read in one statement.
+  let run: ClaimRow | null = hasDirectPg() ? await claimQueuedPg(runId, lease) : null;
+  if (!run) {
+    let { count } = await db.run.updateMany({ where: { id: runId, status: "queued" }, data: { status: "running", ...lease } });
+    if (count === 0) {
+      const expired = opts.takeOverRunning ? {} : { OR: [{ leaseExpiresAt: { lt: now } }, { leaseExpiresAt: null }] };
+      ({ count } = await db.run.updateMany({ where: { id: runId, status: "running", ...expired }, data: lease }));
+      if (count === 0) return null;
+      takeover = true;
+    }
+    run = await db.run.findUnique({ where: { id: runId }, select: claimSelect });
+    if (!run) return null;
   }
-  const run = await db.run.findUnique({ where: { id: runId }, select: claimSelect });
-  if (!run) return null;
 
   // Earlier takeovers are recorded on the run_started event of each execution.
   const takeovers = (run.lastSeq > 0 ? await previousTakeovers(runId) : 0) + (takeover ? 1 : 0);
@@ -96,7 +141,7 @@ export async function claimRun(runId: number, owner: string, opts: { takeOverRun
   let definition: WorkflowDefinition;
   let inputs: Record<string, unknown>;
   try {
-    definition = JSON.parse(run.version.definition);
+    definition = parsedDefinition(run.versionId, run.version.definition);
     inputs = run.payload ? JSON.parse(run.payload.inputs) : {};
   } catch {
     return giveUp("The run cannot be resumed: its workflow definition or inputs can no longer be read");

@@ -2,11 +2,13 @@
  * The two writes every run makes on the hot path: inserting the run (with its inputs), and
  * storing batches of its event log (the events, the step rows they finish, the run's
  * changed fields and its outputs) — each in one transaction. On SQLite they go through
- * prepared statements on Prisma's own connection (lib/db/sqlite-direct), on PostgreSQL
- * through Prisma; both write the same rows.
+ * prepared statements on Prisma's own connection (lib/db/sqlite-direct); on PostgreSQL each
+ * is one statement on Prisma's own pool (lib/db/pg-direct); Prisma itself is the fallback
+ * until its connection is open. All paths write the same rows.
  */
 import { randomUUID } from "node:crypto";
 import { db } from "../db/client";
+import { hasDirectPg, pgDirectQuery, pgTimestamp } from "../db/pg-direct";
 import { directWriteTransaction, hasDirectSqlite, sqliteDateTime } from "../db/sqlite-direct";
 
 /** A new run's row. */
@@ -157,6 +159,7 @@ export class LeaseLostError extends Error {
 /** Writes a batch atomically. */
 export async function writeRunLogBatch(batch: RunLogBatch): Promise<void> {
   if (hasDirectSqlite()) return writeDirect(batch);
+  if (hasDirectPg()) return writePgStatement(batch);
   return writeWithPrisma(batch);
 }
 
@@ -198,6 +201,68 @@ function writeDirect(batch: RunLogBatch): Promise<void> {
     }
     if (batch.outputs !== undefined) s.run(UPDATE_OUTPUTS, batch.outputs, runId);
   });
+}
+
+/**
+ * The whole batch as one PostgreSQL statement: the (fenced) run update first, and the
+ * events, step rows and outputs written only if it matched a row — data-modifying CTEs run
+ * in one implicit transaction, in one round trip. Rows arrive as arrays (unnest), so the
+ * statement's text depends only on which run columns change: few texts, each prepared once.
+ */
+async function writePgStatement(batch: RunLogBatch): Promise<void> {
+  const { runId, workspaceId } = batch;
+  const values: unknown[] = [runId];
+  const param = (v: unknown) => `$${values.push(v)}`;
+  // Every parameter must appear in the text (PostgreSQL infers its type from there).
+  let wsParam: string | undefined;
+  const ws = () => (wsParam ??= param(workspaceId));
+  const ts = (d: Date | null | undefined) => (d ? pgTimestamp(d) : null);
+
+  const sets: string[] = [];
+  for (const c of RUN_COLUMNS) {
+    const v = batch.run[c];
+    if (v === undefined) continue;
+    sets.push(`"${c}" = ${param(v instanceof Date ? ts(v) : v)}`);
+  }
+  const lastSeq = batch.events.at(-1)?.seq;
+  if (lastSeq !== undefined) sets.push(`"lastSeq" = ${param(lastSeq)}`);
+  const fenced = batch.leaseOwner !== undefined;
+  const fence = fenced ? ` AND "leaseOwner" = ${param(batch.leaseOwner)}` : "";
+  // A fenced batch always touches the row (a batch of step rows alone is checked too).
+  if (fenced && sets.length === 0) sets.push(`"id" = "id"`);
+  const run = sets.length
+    ? `UPDATE "Run" SET ${sets.join(", ")} WHERE "id" = $1${fence} RETURNING "id"`
+    : `SELECT "id" FROM "Run" WHERE "id" = $1`;
+
+  const e = batch.events;
+  const eventArrays = [e.map((x) => x.seq), e.map((x) => x.type), e.map((x) => x.data), e.map((x) => ts(x.createdAt))];
+  const st = batch.steps;
+  const stepArrays = [
+    st.map((r) => r.stepId), st.map((r) => r.kind), st.map((r) => r.status), st.map((r) => r.attempts), st.map((r) => r.output),
+    st.map((r) => r.error), st.map((r) => r.tokens), st.map((r) => ts(r.startedAt)), st.map((r) => ts(r.finishedAt)),
+  ];
+  const parts = [`run AS (${run})`];
+  if (e.length) {
+    const [seqs, types, data, times] = eventArrays.map(param);
+    parts.push(`ev AS (INSERT INTO "RunEvent" ("runId", "seq", "workspaceId", "type", "data", "createdAt")
+      SELECT $1, x.seq, ${ws()}, x.type, x.data, x.at FROM unnest(${seqs}::int[], ${types}::text[], ${data}::text[], ${times}::timestamp(3)[]) AS x(seq, type, data, at)
+      WHERE EXISTS (SELECT 1 FROM run))`);
+  }
+  if (st.length) {
+    const p = stepArrays.map(param);
+    parts.push(`st AS (INSERT INTO "StepRun" ("runId", "workspaceId", "stepId", "kind", "status", "attempts", "output", "error", "tokens", "startedAt", "finishedAt")
+      SELECT $1, ${ws()}, x.* FROM unnest(${p[0]}::text[], ${p[1]}::text[], ${p[2]}::text[], ${p[3]}::int[], ${p[4]}::text[], ${p[5]}::text[], ${p[6]}::int[], ${p[7]}::timestamp(3)[], ${p[8]}::timestamp(3)[])
+      AS x(step_id, kind, status, attempts, output, error, tokens, started_at, finished_at)
+      WHERE EXISTS (SELECT 1 FROM run))`);
+  }
+  if (batch.outputs !== undefined) {
+    parts.push(`out AS (UPDATE "RunPayload" SET "outputs" = ${param(batch.outputs)} WHERE "runId" = $1 AND EXISTS (SELECT 1 FROM run))`);
+  }
+  const rows = await pgDirectQuery<{ n: number }>(`WITH ${parts.join(",\n")}\nSELECT count(*)::int AS n FROM run`, values);
+  if (rows[0]?.n === 0) {
+    if (fenced) throw new LeaseLostError(runId);
+    throw new Error(`Run ${runId} does not exist`);
+  }
 }
 
 async function writeWithPrisma(batch: RunLogBatch): Promise<void> {
