@@ -186,13 +186,13 @@ describe.skipIf(skipServer)("a client that disconnects mid-stream (production se
   afterAll(() => server?.stop());
 
   it("Flowdeck and Dify streams dropped mid-run, several at once: every run finishes with its whole log, the server still serves", async () => {
-    const uuids = await Promise.all([
+    const uuids = await within(20_000, "four streams to start and be dropped", Promise.all([
       startAndDrop(server.url, "flowdeck"), startAndDrop(server.url, "dify"),
       startAndDrop(server.url, "flowdeck"), startAndDrop(server.url, "dify"),
-    ]);
+    ]));
     await waitForAllRunsToEnd(30_000);
     const results = [];
-    for (const uuid of uuids) results.push(await checkRunFinished(server.url, uuid));
+    for (const uuid of uuids) results.push(await within(15_000, `the whole log of run ${uuid} to be checked and replayed`, checkRunFinished(server.url, uuid)));
     expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
     // And it still streams a whole run to a client that stays.
     const res = await fetch(`${server.url}/api/v1/workflows/talk/runs`, {
@@ -200,9 +200,18 @@ describe.skipIf(skipServer)("a client that disconnects mid-stream (production se
       headers: { authorization: `Bearer ${keys.api}`, "content-type": "application/json" },
       body: JSON.stringify({ inputs: {}, response_mode: "streaming" }),
     });
-    const frames = await readFrames(res.body!);
+    const frames = await within(15_000, "a whole streamed run", readFrames(res.body!));
     expect(frames.at(-1)?.event).toBe("run_finished");
     expect(JSON.parse(frames.at(-1)!.data).data?.status ?? JSON.parse(frames.at(-1)!.data).status).toBe("succeeded");
     console.log(`client disconnect (server): ${uuids.length} streams dropped; runs went on to ${results.map((r) => r.events).join("/")} events each, all succeeded; the server still serves`);
-  }, 60_000);
+  }, 90_000);
 });
+
+/** `promise`, or an error naming what did not happen within `ms`. */
+function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms))),
+  ]);
+}
