@@ -184,10 +184,10 @@ describe("SSRF: every place that fetches a URL refuses internal addresses", () =
   });
 
   it("http step", async () => {
-    for (const [what, url] of all()) {
+    await Promise.all(all().map(async ([what, url]) => {
       const run = await runFails("fetcher", { url });
       expect([run.status, run.code], `${what}: ${run.message}`).toEqual(["failed", "blocked_address"]);
-    }
+    }));
     expect(internal.connections).toBe(0);
   }, 45_000);
 
@@ -217,11 +217,11 @@ describe("SSRF: every place that fetches a URL refuses internal addresses", () =
   }, 45_000);
 
   it("callback URLs (run service): the attempt is refused and recorded, the run itself is fine", async () => {
-    for (const [what, url] of all()) {
+    await Promise.all(all().map(async ([what, url]) => {
       const started = await startRun(t.owner, { workflow: t.flow.name, inputs: {}, origin: "api", callbackUrl: url });
       expect((await waitForRunEnd(t.owner, started.uuid)).status).toBe("succeeded");
       expectRefusedCallback(await deliveryOf(started.uuid), what, what.startsWith("redirect") || what.startsWith("two redirects"));
-    }
+    }));
     expect(internal.connections).toBe(0);
   }, 45_000);
 

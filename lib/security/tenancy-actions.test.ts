@@ -19,8 +19,8 @@ import { db } from "../db/client";
 import { shutdownSandboxPool } from "../engine";
 import { createInvitation } from "../services/invitations";
 import { createShareLink } from "../services/share-links";
-import { startRun } from "../services/runs";
-import { addMember, createTenant, createUser, snapshotWorkspace, type Tenant } from "./tenants";
+import { cancelRun, startRun } from "../services/runs";
+import { addMember, createTenant, createUser, snapshotWorkspace, waitForRunEnd, type Tenant } from "./tenants";
 
 type Result = { ok: true; data: any } | { ok: false; message: string; errors?: unknown[] };
 
@@ -267,12 +267,15 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  // The live runs execute in this process: stop them before the database goes away.
   for (const t of [a, b]) {
-    const uuid = live.get(t?.slug);
-    if (uuid) await db.run.updateMany({ where: { uuid }, data: { cancelRequestedAt: new Date() } }).catch(() => {});
+    const uuid = t && live.get(t.slug);
+    if (!uuid) continue;
+    await cancelRun(t.owner, uuid);
+    await waitForRunEnd(t.owner, uuid);
   }
   await shutdownSandboxPool();
-});
+}, 30_000);
 
 describe("tenancy matrix of the server actions", () => {
   let modules: Awaited<ReturnType<typeof serverActionModules>>;

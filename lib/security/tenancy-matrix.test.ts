@@ -487,7 +487,7 @@ describe.skipIf(skip)("tenancy matrix over HTTP", () => {
       expect(afterRest).toEqual(beforeRest);
       expect(await db.runEvent.count({ where: { runId: victim.run.id } })).toBe(victimEvents);
       const liveRun = await db.run.findUniqueOrThrow({ where: { uuid: live.get(victim.slug)! } });
-      expect([liveRun.status, liveRun.cancelRequestedAt]).toEqual(["running", null]);
+      expect([liveRun.status, liveRun.cancelRequestedAt], `${liveRun.errorCode}: ${liveRun.errorMessage}`).toEqual(["running", null]);
       // The victim's keys still work.
       const ws = await call(`${server.url}/api/v1/workspace`, { headers: headersFor.flowdeck(victim.adminKey) });
       expect([ws.status, ws.json?.slug]).toEqual([200, victim.slug]);

@@ -35,10 +35,10 @@ export const readerDefinition = {
   outputs: { text: "{{ steps.read.output }}" },
 };
 
-/** Runs for a minute: something that can still be cancelled while the tests run. */
+/** Runs for minutes: something that can still be cancelled while the tests run (they cancel it at the end). */
 export const slowDefinition = {
   inputs: [],
-  steps: [{ id: "wait", kind: "delay", config: { ms: 60_000 } }],
+  steps: [{ id: "wait", kind: "delay", timeout_ms: 900_000, config: { ms: 600_000 } }],
   outputs: { waited: "{{ steps.wait.output.waited_ms }}" },
 };
 
