@@ -47,16 +47,20 @@ const SYNC_COUNTS: Record<string, string> = {
   labelMoves: `SELECT count(*) FROM "LabelMove" WHERE $W`,
   runs: `SELECT count(*) FROM "Run" WHERE $W`,
   runsMaxId: `SELECT coalesce(max("id"), 0) FROM "Run" WHERE $W`,
-  runPayloads: `SELECT count(*) FROM "RunPayload" WHERE $W`,
+  runPayloads: `SELECT count(*) FROM "RunPayload" WHERE "runId" IN (SELECT "id" FROM "Run" WHERE $W)`,
   files: `SELECT count(*) FROM "File" WHERE $W AND "source" <> 'output'`,
   shareLinks: `SELECT count(*) FROM "ShareLink" WHERE $W`,
 };
 
-/** Written by runs while they execute (and by callbacks after them). */
+/**
+ * Written by runs while they execute (and by callbacks after them). Child rows are counted
+ * through their run (indexed by run), and events as the sum of the runs' last sequence
+ * numbers (gap-free logs are checked separately), so a snapshot stays cheap as they pile up.
+ */
 const ASYNC_COUNTS: Record<string, string> = {
-  stepRuns: `SELECT count(*) FROM "StepRun" WHERE $W`,
-  events: `SELECT count(*) FROM "RunEvent" WHERE $W`,
-  callbacks: `SELECT count(*) FROM "CallbackDelivery" WHERE $W`,
+  stepRuns: `SELECT count(*) FROM "StepRun" WHERE "runId" IN (SELECT "id" FROM "Run" WHERE $W)`,
+  events: `SELECT coalesce(sum("lastSeq"), 0) FROM "Run" WHERE $W`,
+  callbacks: `SELECT count(*) FROM "CallbackDelivery" WHERE "runId" IN (SELECT "id" FROM "Run" WHERE $W)`,
   outputFiles: `SELECT count(*) FROM "File" WHERE $W AND "source" = 'output'`,
   cancelledRuns: `SELECT count(*) FROM "Run" WHERE $W AND "status" = 'cancelled'`,
   finishedRuns: `SELECT count(*) FROM "Run" WHERE $W AND "status" IN ('succeeded', 'failed', 'cancelled')`,
@@ -64,7 +68,7 @@ const ASYNC_COUNTS: Record<string, string> = {
 
 const MOVING: Record<string, string> = {
   activeRuns: `SELECT count(*) FROM "Run" WHERE $W AND "status" IN ('queued', 'running')`,
-  pendingCallbacks: `SELECT count(*) FROM "CallbackDelivery" WHERE $W AND "state" = 'pending'`,
+  pendingCallbacks: `SELECT count(*) FROM "CallbackDelivery" WHERE "runId" IN (SELECT "id" FROM "Run" WHERE $W) AND "state" = 'pending'`,
   // A run's first callback attempt is stored just after the run ends: until then it is owed.
   owedCallbacks: `SELECT count(*) FROM "Run" r WHERE r.$W AND r."callbackUrl" IS NOT NULL
     AND NOT EXISTS (SELECT 1 FROM "CallbackDelivery" d WHERE d."runId" = r."id")`,
