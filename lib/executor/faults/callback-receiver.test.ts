@@ -130,7 +130,7 @@ beforeAll(async () => {
     res.writeHead(204).end();
   });
   process.env.FLOWDECK_FETCH_ALLOW = [silent.host, deaf.host, `127.0.0.1:${healthy.port}`].join(",");
-});
+}, 60_000);
 
 afterAll(async () => {
   await silent?.close();

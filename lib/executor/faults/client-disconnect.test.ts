@@ -60,7 +60,7 @@ beforeAll(async () => {
     { method: "POST", path: "/api/v1/workflows/:workflow/runs", handler: startRunRoute as CompatHandler, file: "" },
     { method: "GET", path: "/api/v1/runs/:run/events", handler: runEventsRoute as CompatHandler, file: "" },
   ]);
-});
+}, 60_000);
 
 afterAll(async () => {
   delete process.env.FLOWDECK_FETCH_ALLOW;

@@ -94,7 +94,7 @@ beforeAll(async () => {
   probe = databaseProvider(url) === "sqlite"
     ? sqliteWriteProbe(sqliteFilePath(url))
     : pgWriteProbe((sql, ...values) => db.$queryRawUnsafe(sql, ...values), APP_NAME);
-});
+}, 60_000);
 
 afterAll(async () => {
   for (const h of hosts) {

@@ -124,7 +124,7 @@ describe.skipIf(!!unavailable)(`PostgreSQL restarts under running workers${unava
     await receiver?.close();
     await db?.$disconnect().catch(() => {});
     await pg?.destroy();
-  });
+  }, 30_000);
 
   it("restart (fast) and hard stop (immediate) mid-way: the same workers reconnect, every run ends once, no stored step repeats", async () => {
     const { checkRunsSettled } = await import("./checks");
