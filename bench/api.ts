@@ -1,58 +1,40 @@
 /**
- * The run API over real HTTP against the production server: blocking `greet` runs/s at
- * concurrency 1 and 16, and the latency from request to the first SSE event (streaming
- * mode), each printed beside the same server's bare route (GET /api/health, no database)
- * measured in the same run, as a ratio.
+ * The run API's throughput over real HTTP against the production server, on either database:
+ * blocking `greet` runs alone and at 16 clients, each beside the same server's bare route
+ * (GET /api/health, no database) measured in the same sitting, as a ratio; the time from the
+ * request to the first SSE event (streaming mode); and the server's memory idle and after
+ * many runs (default 100,000), read from /proc and from a live-heap probe after a full GC.
  *
- * Run: npx tsx bench/api.ts [seconds-per-figure=5]
- * It builds if needed, then starts `npm start` on a throwaway SQLite database on port 3390.
+ *   npx tsx bench/api.ts [--db=sqlite|postgresql] [--mode=inline|worker] [--seconds=5] [--memory-runs=100000]
+ *
+ * PostgreSQL: a fresh database on FLOWDECK_BENCH_PG_URL (else the test default); `--mode=worker`
+ * (the default there) adds one `npm run worker` process that executes the runs while the web
+ * process stores and streams them; `inline` executes in the web process as SQLite does.
+ * Serves the existing build (FLOWDECK_NO_BUILD=1): build first if the sources changed.
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Pool } from "undici";
+import {
+  arg, loadAverage, openBenchDatabase, pct, procStats, readMemProbe, seedBenchWorkspace, serverEnv, sleep, startWeb, startWorkerProcess,
+  type DbKind,
+} from "./load-kit";
 
-const SECONDS = Number(process.argv[2] ?? 5);
-const PORT = Number(process.env.BENCH_PORT ?? 3390);
-const ORIGIN = `http://127.0.0.1:${PORT}`;
-const KEY = "fd_bench_key_0123456789abcdef";
+const kind = (arg("db") ?? "sqlite") as DbKind;
+if (kind !== "sqlite" && kind !== "postgresql") throw new Error("--db=sqlite|postgresql");
+const mode = arg("mode") ?? (kind === "postgresql" ? "worker" : "inline");
+const SECONDS = Number(arg("seconds") ?? 5);
+const MEMORY_RUNS = Number(arg("memory-runs") ?? 100_000);
 
-const dir = mkdtempSync(path.join(os.tmpdir(), "flowdeck-bench-api-"));
-const server = spawn("npx", ["--no-install", "tsx", "scripts/start.ts"], {
-  cwd: path.resolve(import.meta.dirname, ".."),
-  env: {
-    ...process.env, PORT: String(PORT), DATABASE_URL: `file:${dir}/bench.db`, FLOWDECK_DATA_DIR: dir,
-    FLOWDECK_DEMO_API_KEY: KEY, FLOWDECK_SECRET_KEY: "bench", NODE_ENV: "production",
-  },
-  stdio: ["ignore", "ignore", "inherit"],
-  detached: true,
-});
-const stop = () => {
-  try {
-    process.kill(-server.pid!, "SIGTERM");
-  } catch {
-    // already gone
-  }
-};
-process.on("exit", stop);
+const database = await openBenchDatabase(kind);
+const workspace = await seedBenchWorkspace({ llmUrl: "http://127.0.0.1:9/v1", workflows: {} });
+const env = serverEnv(database, { FLOWDECK_EXECUTOR: mode });
+const webProbe = path.join(database.dir, "web-mem.jsonl");
+const web = await startWeb(env, "web", { memProbeFile: webProbe, memProbeMs: 2000, gc: true });
+const worker = mode === "worker" ? await startWorkerProcess(env, "worker", { memProbeFile: path.join(database.dir, "worker-mem.jsonl"), memProbeMs: 2000, gc: true }) : null;
 
-const pool = new Pool(ORIGIN, { connections: 32, pipelining: 1 });
-const headers = { authorization: `Bearer ${KEY}`, "content-type": "application/json" };
-
-async function waitForServer(): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      const res = await pool.request({ path: "/api/health", method: "GET" });
-      await res.body.dump();
-      if (res.statusCode === 200) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error("server did not start");
-}
+const pool = new Pool(web.url, { connections: 32, pipelining: 1 });
+const headers = { authorization: `Bearer ${workspace.key}`, "content-type": "application/json" };
 
 type Call = () => Promise<void>;
 
@@ -103,29 +85,37 @@ async function latency(call: Call, seconds: number): Promise<number[]> {
   return samples.sort((a, b) => a - b);
 }
 
-async function throughput(call: Call, clients: number, seconds: number): Promise<number> {
-  let done = 0;
+/** Calls per second with `clients` at once, for `seconds` or until `limit` calls were made. */
+async function throughput(call: Call, clients: number, seconds: number, limit = Infinity): Promise<number> {
+  let started = 0;
   const end = performance.now() + seconds * 1000;
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: clients }, async () => {
-      while (performance.now() < end) {
+      while (performance.now() < end && started < limit) {
+        started++;
         await call();
-        done++;
       }
     }),
   );
-  return done / ((performance.now() - t0) / 1000);
+  return started / ((performance.now() - t0) / 1000);
 }
 
-const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 const ms = (x: number) => `${x.toFixed(2)} ms`;
+const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
+
+/** RSS now, and the live heap of the probe's latest sample (taken right after a full GC). */
+async function memory(pid: number, probeFile: string): Promise<{ rssKb: number; heapMb: number }> {
+  await sleep(4500); // the probe samples every 2 s, each after a full GC
+  const last = readMemProbe(probeFile).at(-1);
+  return { rssKb: procStats(pid)?.rssKb ?? NaN, heapMb: last ? last.heapUsed / 1048576 : NaN };
+}
 
 try {
-  await waitForServer();
-  // Warm both paths (JIT, caches, the sandbox).
+  // Warm both paths (JIT, route bundles, caches, the sandbox).
   await throughput(bare, 4, 1);
   await throughput(greet, 4, 2);
+  const idle = await memory(web.pid, webProbe);
 
   const bareAlone = await latency(bare, SECONDS);
   const greetAlone = await latency(greet, SECONDS);
@@ -136,14 +126,31 @@ try {
   while (performance.now() < end) firsts.push(await firstEvent());
   firsts.sort((a, b) => a - b);
 
-  console.log(`figure | greet | bare route | ratio`);
-  console.log(`alone, p50 | ${ms(pct(greetAlone, 0.5))} | ${ms(pct(bareAlone, 0.5))} | ${(pct(greetAlone, 0.5) / pct(bareAlone, 0.5)).toFixed(1)}×`);
-  console.log(`alone, p99 | ${ms(pct(greetAlone, 0.99))} | ${ms(pct(bareAlone, 0.99))} | ${(pct(greetAlone, 0.99) / pct(bareAlone, 0.99)).toFixed(1)}×`);
-  console.log(`alone, runs/s | ${(1000 / pct(greetAlone, 0.5)).toFixed(0)} | ${(1000 / pct(bareAlone, 0.5)).toFixed(0)} | —`);
-  console.log(`16 clients, runs/s | ${greet16.toFixed(0)} | ${bare16.toFixed(0)} | ${(greet16 / bare16).toFixed(2)}`);
-  console.log(`request → first SSE event | p50 ${ms(pct(firsts, 0.5))}, p99 ${ms(pct(firsts, 0.99))} | ${ms(pct(bareAlone, 0.5))} | ${(pct(firsts, 0.5) / pct(bareAlone, 0.5)).toFixed(1)}×`);
+  const label = `${kind}${kind === "postgresql" ? `, ${mode}` : ""}`;
+  console.log(`\n${new Date().toISOString().slice(0, 10)} · ${label} · load average ${loadAverage()} · ${os.cpus().length} cores`);
+  console.log(`| figure | greet | bare route | ratio |`);
+  console.log(`|---|---|---|---|`);
+  console.log(`| alone, p50 | ${ms(pct(greetAlone, 0.5))} | ${ms(pct(bareAlone, 0.5))} | ${(pct(greetAlone, 0.5) / pct(bareAlone, 0.5)).toFixed(1)}× |`);
+  console.log(`| alone, p99 | ${ms(pct(greetAlone, 0.99))} | ${ms(pct(bareAlone, 0.99))} | ${(pct(greetAlone, 0.99) / pct(bareAlone, 0.99)).toFixed(1)}× |`);
+  console.log(`| 16 clients | ${greet16.toFixed(0)} runs/s | ${bare16.toFixed(0)} req/s | ${(greet16 / bare16).toFixed(2)} |`);
+  console.log(`| request → first SSE event | p50 ${ms(pct(firsts, 0.5))}, p99 ${ms(pct(firsts, 0.99))} | ${ms(pct(bareAlone, 0.5))} | ${(pct(firsts, 0.5) / pct(bareAlone, 0.5)).toFixed(1)}× |`);
+
+  if (MEMORY_RUNS > 0) {
+    const t0 = performance.now();
+    const rate = await throughput(greet, 16, 24 * 3600, MEMORY_RUNS);
+    const after = await memory(web.pid, webProbe);
+    const growth = (a: number, b: number) => `${b >= a ? "+" : ""}${(((b - a) / a) * 100).toFixed(0)} %`;
+    console.log(`\nmemory of the web process (${MEMORY_RUNS.toLocaleString("en")} more blocking runs at 16 clients, ${rate.toFixed(0)} runs/s, ${((performance.now() - t0) / 1000).toFixed(0)} s):`);
+    console.log(`| | idle (after warm-up) | after | growth |`);
+    console.log(`|---|---|---|---|`);
+    console.log(`| RSS | ${mb(idle.rssKb)} | ${mb(after.rssKb)} | ${growth(idle.rssKb, after.rssKb)} |`);
+    console.log(`| live heap (after a full GC) | ${idle.heapMb.toFixed(0)} MB | ${after.heapMb.toFixed(0)} MB | ${growth(idle.heapMb, after.heapMb)} |`);
+    if (worker) console.log(`| worker RSS after | | ${mb(procStats(worker.pid)?.rssKb ?? NaN)} | |`);
+  }
 } finally {
   await pool.close();
-  stop();
+  await worker?.stop();
+  await web.stop();
+  await database.drop();
 }
 process.exit(0);
