@@ -58,8 +58,14 @@ export class RunTail {
   buffered(follower: object, afterSeq: number, limit = TAIL_PAGE): RunEventFrame[] | null {
     this.positions.set(follower, afterSeq);
     if (afterSeq > this.headSeq) {
-      // Nobody was at the tail yet (or this follower got ahead of it on its own): the
-      // buffer restarts here, unless a read that started elsewhere is still under way.
+      // This follower got ahead of the buffer on its own (it read the log itself while
+      // behind). Others still inside the buffer need it: keep it, and let a refresh extend
+      // it up to here. Restarting it here would push them all out to read for themselves,
+      // and they in turn would get ahead and restart it: with many viewers that fell behind,
+      // every one of them ends up reading (and holding) its own pages of the log.
+      if (this.othersInside(follower)) return [];
+      // Nobody was at the tail yet: the buffer restarts here, unless a read that started
+      // elsewhere is still under way.
       if (this.reading) return null;
       this.frames = [];
       this.headSeq = afterSeq;
@@ -69,6 +75,16 @@ export class RunTail {
     if (afterSeq + 1 < first) return null;
     const start = afterSeq + 1 - first;
     return this.frames.slice(start, start + limit);
+  }
+
+  /** Whether a follower other than `follower` is inside the buffer and not yet at its end. */
+  private othersInside(follower: object): boolean {
+    if (this.frames.length === 0) return false;
+    const first = this.headSeq - this.frames.length + 1;
+    for (const [other, seq] of this.positions) {
+      if (other !== follower && seq >= first - 1 && seq < this.headSeq) return true;
+    }
+    return false;
   }
 
   /**
