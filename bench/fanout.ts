@@ -6,11 +6,12 @@
  * memory of the server processes.
  *
  *   npx tsx bench/fanout.ts [--db=sqlite|postgresql] [--viewers=200] [--chunks=5000]
- *                           [--chunk-ms=5] [--webs=1,2] [--wait-ms=8000] [--web=next|sse]
+ *                           [--chunk-ms=5] [--webs=1,2] [--web=next|sse] [--mem-probe]
  *
- * The run: a `delay` step (--wait-ms, while the viewers connect) then an `llm` step against
- * the fake OpenAI-compatible server (scripts/fake-openai.ts, its own process) that streams
- * --chunks tokens, one every --chunk-ms. Viewers: GET /api/v1/runs/{id}/events with an API
+ * The run: one `llm` step against the fake OpenAI-compatible server (scripts/fake-openai.ts,
+ * its own process) that streams --chunks tokens, one every --chunk-ms. Its provider URL is a
+ * gate in this process that holds the request until every viewer is connected, so all of
+ * them watch the stream live (none replays it). Viewers: GET /api/v1/runs/{id}/events with an API
  * key (undici, one connection each).
  *
  * SQLite: one production server (scripts/server.ts, runs inline). PostgreSQL: the scale-out
@@ -24,18 +25,20 @@
  * started through the runs service from this process (the worker executes them).
  */
 import { spawn } from "node:child_process";
+import http from "node:http";
 import path from "node:path";
 import { Agent, request } from "undici";
 import {
-  arg, loadAverage, nowMs, openBenchDatabase, pct, procStats, root, seedBenchWorkspace, serverEnv, SseFrames, sleep,
+  arg, loadAverage, nowMs, openBenchDatabase, pct, procStats, readMemProbe, root, seedBenchWorkspace, serverEnv, SseFrames, sleep,
   startFakeLlm, startWeb, startWorkerProcess, type Child, type DbKind, type ProcStats,
 } from "./load-kit";
 
 const VIEWERS = Number(arg("viewers") ?? 200);
 const CHUNKS = Number(arg("chunks") ?? 5000);
 const CHUNK_MS = Number(arg("chunk-ms") ?? 5);
-const WAIT_MS = Number(arg("wait-ms") ?? 8000);
 const dbArg = arg("db") as DbKind | undefined;
+/** --mem-probe: sample the web processes' heap every second (bench/mem-probe.mjs) and print the peaks. */
+const MEM_PROBE = process.argv.includes("--mem-probe");
 const WEB = (arg("web") ?? "next") as "next" | "sse";
 if (WEB === "sse" && dbArg === "sqlite") throw new Error("--web=sse needs PostgreSQL (the runs are executed by a worker process)");
 
@@ -104,8 +107,7 @@ const workflows = {
   fanout: {
     inputs: [{ name: "tokens", type: "number", default: CHUNKS }],
     steps: [
-      { id: "wait", kind: "delay", config: { ms: WAIT_MS } },
-      { id: "answer", kind: "llm", needs: ["wait"], timeout_ms: 600_000, config: { prompt: "tokens:{{ inputs.tokens }}" } },
+      { id: "answer", kind: "llm", timeout_ms: 600_000, config: { provider: "gated", prompt: "tokens:{{ inputs.tokens }}" } },
     ],
     outputs: { length: "{{ steps.answer.output.usage.completion_tokens }}" },
   },
@@ -116,6 +118,12 @@ const workflows = {
   },
 };
 const ws = await seedBenchWorkspace({ llmUrl: llm.url, workflows });
+const gate = await startGate(new URL(llm.url).origin);
+{
+  const { setSecret } = await import("../lib/services/secrets");
+  const { FAKE_OPENAI_API_KEY } = await import("../scripts/fake-openai");
+  await setSecret(ws.actor, "gated", JSON.stringify({ base_url: `${gate.origin}/v1`, api_key: FAKE_OPENAI_API_KEY, model: "fake-gpt" }));
+}
 const { db: prisma } = await import("../lib/db/client");
 await prisma.$disconnect();
 if (WEB === "sse") process.env.FLOWDECK_EXECUTOR = "worker"; // this process stores and enqueues, the worker runs
@@ -128,6 +136,38 @@ async function postJson(base: string, urlPath: string, body: unknown): Promise<{
     dispatcher: agent, method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body),
   });
   return { status: res.statusCode, json: await res.body.json() };
+}
+
+/**
+ * A pass-through to the fake provider that holds each request while closed (the fanout
+ * run's stream starts only once every viewer is connected).
+ */
+async function startGate(target: string) {
+  let release: () => void = () => {};
+  let opened: Promise<void> = Promise.resolve();
+  const server = http.createServer((req, res) => {
+    void opened.then(() => {
+      const upstream = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      upstream.on("error", () => res.destroy());
+      req.pipe(upstream);
+    });
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as import("node:net").AddressInfo;
+  return {
+    server,
+    origin: `http://127.0.0.1:${port}`,
+    close() {
+      opened = new Promise<void>((r) => (release = r));
+    },
+    open() {
+      release();
+    },
+  };
 }
 
 /** Starts a run (through the API, or with --web=sse through the runs service); its id. */
@@ -157,7 +197,9 @@ interface Viewer {
   problem: string | null;
 }
 
-async function view(base: string, runId: string, latencies: Float64Array, cursor: { n: number }, onChunk: (at: number) => void): Promise<Viewer> {
+async function view(
+  base: string, runId: string, latencies: Float64Array, cursor: { n: number }, onChunk: (at: number) => void, onConnected = () => {},
+): Promise<Viewer> {
   const v: Viewer = { connectedAt: 0, firstChunkAt: 0, events: 0, chunks: 0, finishedAt: 0, problem: null };
   let expected = 1;
   let finished = false;
@@ -190,6 +232,7 @@ async function view(base: string, runId: string, latencies: Float64Array, cursor
   try {
     const res = await request(`${base}/api/v1/runs/${runId}/events`, { dispatcher: agent, headers: { ...auth, accept: "text/event-stream" } });
     v.connectedAt = nowMs();
+    onConnected();
     if (res.statusCode !== 200) {
       v.problem = `HTTP ${res.statusCode}: ${(await res.body.text()).slice(0, 200)}`;
       return v;
@@ -207,10 +250,13 @@ const mb = (kb: number) => kb / 1024;
 
 async function scenario(webCount: number): Promise<ScenarioResult> {
   const pg = db.kind === "postgresql";
-  const env = serverEnv(db, { FLOWDECK_FETCH_ALLOW: llm.host, FLOWDECK_EXECUTOR: pg ? "worker" : "inline" });
+  const env = serverEnv(db, { FLOWDECK_FETCH_ALLOW: `${llm.host},${new URL(gate.origin).host}`, FLOWDECK_EXECUTOR: pg ? "worker" : "inline" });
   const webs: (Child & { url: string })[] = [];
+  const probes: (string | undefined)[] = [];
   for (let i = 0; i < webCount; i++) {
-    webs.push(await startWeb(env, `web${webCount > 1 ? i + 1 : ""}`, {}, WEB === "sse" ? "bench/sse-web.ts" : undefined));
+    const probe = MEM_PROBE ? { memProbeFile: path.join(db.dir, `web${i}-${Date.now()}.jsonl`), memProbeMs: 1000 } : {};
+    webs.push(await startWeb(env, `web${webCount > 1 ? i + 1 : ""}`, probe, WEB === "sse" ? "bench/sse-web.ts" : undefined));
+    probes.push(probe.memProbeFile);
   }
   const procs: Child[] = [...webs];
   if (pg) procs.push(await startWorkerProcess(env));
@@ -234,7 +280,16 @@ async function scenario(webCount: number): Promise<ScenarioResult> {
       }
     }, 250);
 
+    gate.close();
     const runId = await startRunVia(webs[0].url, "fanout", CHUNKS, "async");
+    let connected = 0;
+    const gateTimer = setTimeout(gate.open, 120_000); // should all viewers not connect, stream anyway (and say so)
+    const onConnected = () => {
+      if (++connected === VIEWERS) {
+        clearTimeout(gateTimer);
+        gate.open();
+      }
+    };
     const latencies = new Float64Array(VIEWERS * CHUNKS);
     const cursor = { n: 0 };
     let firstAppend = Infinity;
@@ -243,6 +298,11 @@ async function scenario(webCount: number): Promise<ScenarioResult> {
     let clientAtFirstChunk: NodeJS.CpuUsage | null = null;
     let firstChunkSeenAt = 0;
     const onChunk = (at: number) => {
+      if (!atFirstChunk && process.env.FLOWDECK_BENCH_SNAPSHOT_AFTER_S) {
+        // Diagnostics: a heap snapshot of each web process that far into the stream (start
+        // the web with FLOWDECK_BENCH_WEB_FLAGS="--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=…").
+        setTimeout(() => webs.forEach((w) => w.proc.kill("SIGUSR2")), Number(process.env.FLOWDECK_BENCH_SNAPSHOT_AFTER_S) * 1000).unref();
+      }
       if (!atFirstChunk) {
         atFirstChunk = new Map(procs.map((p) => [p.name, procStats(p.pid)!]));
         clientAtFirstChunk = process.cpuUsage();
@@ -252,7 +312,7 @@ async function scenario(webCount: number): Promise<ScenarioResult> {
       if (at > lastAppend) lastAppend = at;
     };
     const viewers = await Promise.all(
-      Array.from({ length: VIEWERS }, (_, i) => view(webs[i % webs.length].url, runId, latencies, cursor, onChunk)),
+      Array.from({ length: VIEWERS }, (_, i) => view(webs[i % webs.length].url, runId, latencies, cursor, onChunk, onConnected)),
     );
     const endedAt = nowMs();
     const after = new Map(procs.map((p) => [p.name, procStats(p.pid)!]));
@@ -282,6 +342,12 @@ async function scenario(webCount: number): Promise<ScenarioResult> {
         rssMbBefore: mb(before.get(p.name)!.rssKb), rssMbPeak: mb(peak.get(p.name)!), rssMbAfter: mb(b.rssKb),
       };
     });
+    for (const [i, file] of probes.entries()) {
+      if (!file) continue;
+      const m = readMemProbe(file);
+      const peak = (k: "heapUsed" | "heapTotal" | "external" | "arrayBuffers" | "rss") => (Math.max(...m.map((x) => x[k])) / 1048576).toFixed(0);
+      console.log(`  web ${i + 1} memory peaks (MB, sampled every second): rss ${peak("rss")}, heapUsed ${peak("heapUsed")}, heapTotal ${peak("heapTotal")}, external ${peak("external")}, arrayBuffers ${peak("arrayBuffers")}`);
+    }
     const serverErrors = procs.flatMap((p) => p.errorLines.map((l) => `${p.name}: ${l}`));
     problems.push(...serverErrors.slice(0, 20));
     return {
@@ -322,6 +388,7 @@ try {
   }
 } finally {
   await agent.close();
+  gate.server.close();
   await llm.stop();
   await db.drop();
 }
