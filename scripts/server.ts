@@ -23,7 +23,7 @@ const app = next({ dev, dir: root, hostname, port });
 await app.prepare();
 const handleRequest = app.getRequestHandler();
 const handleUpgrade = app.getUpgradeHandler();
-const { handleCompatUpgrade } = await import("../lib/compat/upgrades");
+const { handleCompatUpgrade, refuseUpgrade } = await import("../lib/compat/upgrades");
 
 const server = http.createServer((req, res) => {
   // Next.js answers a path it cannot percent-decode with a 500: refuse those here (400).
@@ -35,6 +35,9 @@ const server = http.createServer((req, res) => {
 });
 server.on("upgrade", (req, socket, head) => {
   if (handleCompatUpgrade(req, socket, head)) return;
+  // Next.js takes WebSockets only in development (hot reload); in production its handler does
+  // nothing and the connection would hang open: refuse it.
+  if (!dev) return refuseUpgrade(socket);
   handleUpgrade(req, socket, head).catch(() => socket.destroy());
 });
 // Node's defaults close idle keep-alive sockets after 5 s; load balancers usually wait longer.
