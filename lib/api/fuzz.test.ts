@@ -33,7 +33,8 @@ import { errorBodyProblem } from "./fuzz/error-shapes";
 import { describeCase, describeResult, sendCase, type HttpCase, type HttpResult } from "./fuzz/http-case";
 import { listOperations, operationCaseArb, wrongMethodCaseArb, type OpenApiDocument } from "./fuzz/openapi-arbitraries";
 import { flowdeckPools, sharedPools } from "./fuzz/pools";
-import { countStagedFiles, settle, storedDifferences, takeSnapshot, type RowSnapshot, type SnapshotScope } from "./fuzz/row-snapshot";
+import { closeSnapshots, countStagedFiles, settle, storedDifferences, takeSnapshot, type RowSnapshot, type SnapshotScope } from "./fuzz/row-snapshot";
+import { runWsCase, wsCaseArb, type WsCase } from "./fuzz/websocket-cases";
 import { buildFuzzWorld, definitions, startLocalServers, type FuzzWorld, type LocalServers } from "./fuzz/world";
 import { startTestServer, testServerUnavailable, type TestServer } from "./test-server";
 
@@ -67,6 +68,10 @@ interface Tally {
   cases: number;
   byClass: Record<string, number>;
   ms: number;
+}
+
+function describeWs(c: WsCase): string {
+  return `[promptlayer:websocket] ${c.path}: ${c.frames.map((f) => f.note).join(" | ") || "(no frames)"}`;
 }
 
 /** One lane: a world of its own and the families it runs, one case at a time. */
@@ -149,6 +154,7 @@ describe.skipIf(skip)("fuzz: generated requests against every route", () => {
   afterAll(async () => {
     await server?.stop();
     await servers?.close();
+    await closeSnapshots();
     await shutdownSandboxPool();
   });
 
@@ -198,11 +204,21 @@ describe.skipIf(skip)("fuzz: generated requests against every route", () => {
     const shape = errorBodyProblem(c, res);
     if (shape) problems.push(shape);
 
-    const snapStarted = Date.now();
-    let after = await takeSnapshot(lane.scope);
-    phases.snapshot += Date.now() - snapStarted;
     const refused = res.status >= 300;
-    if (refused || c.method === "GET" || c.method === "HEAD") {
+    const readOnly = c.method === "GET" || c.method === "HEAD";
+    let after: RowSnapshot;
+    if (!refused && !readOnly) {
+      if (c.method === "DELETE") await restoreProtectedKeys(lane.world);
+      // Let what the request started finish, so the next refused request is checked on every table.
+      const settleStarted = Date.now();
+      after = await settle(lane.scope, 3_000);
+      phases.settle += Date.now() - settleStarted;
+    } else {
+      const snapStarted = Date.now();
+      after = await takeSnapshot(lane.scope);
+      phases.snapshot += Date.now() - snapStarted;
+    }
+    if (refused || readOnly) {
       const diffs = storedDifferences(before, after);
       if (diffs.length) problems.push(`${refused ? `refused (${res.status})` : c.method} but stored: ${diffs.join(", ")}`);
       if (before.quiet) checkedFully++;
@@ -212,13 +228,6 @@ describe.skipIf(skip)("fuzz: generated requests against every route", () => {
     if (LANES === 1) {
       const staged = await countStagedFiles(filesRoot);
       if (staged > 0) problems.push(`${staged} staged upload(s) left in tmp/ after the answer`);
-    }
-    if (!refused && c.method !== "GET") {
-      if (c.method === "DELETE") await restoreProtectedKeys(lane.world);
-      // Let what the request started finish, so the next refused request is checked on every table.
-      const settleStarted = Date.now();
-      after = await settle(lane.scope, 3_000);
-      phases.settle += Date.now() - settleStarted;
     }
     lane.last = after;
     if (problems.length) fail(c, res, problems, logFrom);
@@ -281,6 +290,29 @@ describe.skipIf(skip)("fuzz: generated requests against every route", () => {
     // must still have had its turn.
     for (const name of chosen) expect(tallies.get(name)?.cases ?? 0, `cases sent for ${name}`).toBeGreaterThanOrEqual(Math.min(planned(name), 3));
   }, BUDGET_MS * SCALE * 2 + 60_000);
+
+  it("PromptLayer's WebSocket: generated sessions end cleanly, store nothing, and leave the server up", async () => {
+    if (ONLY.length && !ONLY.some((p) => "promptlayer:websocket".startsWith(p))) return;
+    const lane = lanes[0];
+    let sessions = 0;
+    const arb = wsCaseArb(lane.world).map((c) => Object.assign(c, { [fc.toStringMethod]: () => describeWs(c) }));
+    const deadline = Date.now() + 8_000 * SCALE;
+    await fc.assert(fc.asyncProperty(arb, async (c: WsCase) => {
+      if (Date.now() > deadline) return;
+      const before = await settle(lane.scope, 3_000);
+      const result = await runWsCase(server.url, c);
+      sessions++;
+      const problems: string[] = [];
+      if (result.error?.startsWith("no end")) problems.push(result.error);
+      if (result.closeCode === 1011 || result.closeCode === 3004) problems.push(`closed with ${result.closeCode} (a server error)`);
+      if (server.process.exitCode != null || server.process.signalCode != null) problems.push("the server process exited");
+      const diffs = storedDifferences(before, await takeSnapshot(lane.scope));
+      if (diffs.length) problems.push(`a WebSocket session stored: ${diffs.join(", ")}`);
+      if (problems.length) throw new Error(`${problems.join("; ")}\n${describeWs(c)}\n→ ${JSON.stringify(result).slice(0, 1_000)}`);
+    }), { seed: SEED, numRuns: Math.round(60 * SCALE), endOnFailure: true });
+    console.log(`[fuzz] promptlayer:websocket ${sessions} sessions`);
+    expect(sessions).toBeGreaterThanOrEqual(Math.min(10, Math.round(60 * SCALE)));
+  }, 60_000);
 
   it("the server is healthy after: alive, /api/health, a normal greet run, nothing left running, gap-free logs", async () => {
     expect(server.process.exitCode).toBeNull();
