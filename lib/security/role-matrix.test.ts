@@ -174,7 +174,7 @@ const OWNER_RULES: { name: string; action: string; input: (t: Tenant, n: number)
 ];
 
 async function newMember(t: Tenant, n: number, role: Role): Promise<string> {
-  const id = await createUser(`target-${n}-${Math.random().toString(36).slice(2, 8)}@security.test`);
+  const id = await createUser(`target-${n}-${Math.random().toString(36).slice(2, 8)}@security.test`, { canSignIn: false });
   await addMember(t.owner.workspaceId, id, role);
   return id;
 }
@@ -209,7 +209,7 @@ beforeAll(async () => {
   const emails: Record<Role, string> = {
     owner: t.ownerEmail, member: t.memberEmail, viewer: "roles-viewer@security.test", admin: "roles-admin@security.test",
   };
-  for (const role of ROLES) cookieOf.set(role, await signIn(server.url, emails[role], PASSWORD));
+  await Promise.all(ROLES.map(async (role) => cookieOf.set(role, await signIn(server.url, emails[role], PASSWORD))));
 }, 90_000);
 
 afterAll(async () => {
@@ -321,8 +321,6 @@ describe.skipIf(skip)("role matrix", () => {
       const after = await call(`${server.url}${path}?workspace=${t.slug}`, { headers: { cookie } });
       expect([after.status, after.json?.message], path).toEqual([404, "Workspace not found"]);
     }
-    const page = await call(`${server.url}/w/${t.slug}/runs`, { headers: { cookie } });
-    expect(page.status).not.toBe(200);
   });
 
   describe("server actions", () => {

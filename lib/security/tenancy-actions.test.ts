@@ -255,7 +255,7 @@ beforeAll(async () => {
     fileOf.set(t.slug, t.file.id);
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const id = await createUser(`${t.slug}-spare-${i}@security.test`);
+      const id = await createUser(`${t.slug}-spare-${i}@security.test`, { canSignIn: false });
       await addMember(t.owner.workspaceId, id, "viewer");
       ids.push(id);
     }

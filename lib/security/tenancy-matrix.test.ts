@@ -519,6 +519,24 @@ describe.skipIf(skip)("tenancy matrix over HTTP", () => {
     expect(n).toBeGreaterThanOrEqual(15);
   }, 30_000);
 
+  it("idempotency keys and external ids are per workspace: the same key in another workspace is a new run there", async () => {
+    const body = { inputs: { name: "same" }, external_id: "shared-external-id" };
+    const headers = (t: Tenant) => ({ ...headersFor.flowdeck(t.adminKey), "idempotency-key": "shared-idempotency-key" });
+    const theirs = await call(`${server.url}/api/v1/workflows/common/runs`, json("POST", body, headers(b)));
+    expect(theirs.status, theirs.text).toBe(200);
+    const mine = await call(`${server.url}/api/v1/workflows/common/runs`, json("POST", body, headers(a)));
+    expect(mine.status, mine.text).toBe(200);
+    expect(mine.json.id).not.toBe(theirs.json.id);
+    expect((await db.run.findUniqueOrThrow({ where: { uuid: mine.json.id } })).workspaceId).toBe(a.owner.workspaceId);
+    expect(JSON.stringify(mine.json)).not.toContain(b.slug);
+    // Vellum's external_id too.
+    const vellumBody = { inputs: [], workflow_deployment_name: "common", external_id: "shared-vellum-id" };
+    const v1 = await call(`${server.url}/v1/execute-workflow-async`, json("POST", vellumBody, headersFor.vellum(b.adminKey)));
+    const v2 = await call(`${server.url}/v1/execute-workflow-async`, json("POST", vellumBody, headersFor.vellum(a.adminKey)));
+    expect([v1.status, v2.status]).toEqual([200, 200]);
+    expect(v2.json.execution_id).not.toBe(v1.json.execution_id);
+  });
+
   it("PromptLayer's WebSocket: a token for one's own run cannot follow the other workspace's run", async () => {
     const token = await call(`${server.url}/ws-token-request-library?capability=workflow_updates:${a.run.id}`, { method: "POST", headers: headersFor.promptlayer(a.adminKey) });
     expect(token.status).toBe(200);
