@@ -289,7 +289,7 @@ describe("callbacks", () => {
       // at least twice that after attempt 2 (measured where they arrive; latency only adds).
       expect(arrivals[1] - arrivals[0]).toBeGreaterThanOrEqual(190);
       expect(arrivals[2] - arrivals[1]).toBeGreaterThanOrEqual(390);
-      // The document's two readers (direct SQL on SQLite, Prisma elsewhere) agree exactly.
+      // The document's two readers (direct SQL on either database, and Prisma) agree exactly.
       const id = (await db.run.findFirstOrThrow({ where: { uuid: run.uuid } })).id;
       for (const stepOutputs of [false, true]) {
         expect(await getRunDocument(a, run.uuid, { stepOutputs })).toEqual(await getRunDocumentViaPrisma(id, { stepOutputs }));

@@ -3,6 +3,7 @@
  * GET /runs/{id}, blocking answers, list pages and callback bodies all use.
  */
 import { db } from "../db/client";
+import { hasDirectPg, pgDirectQuery } from "../db/pg-direct";
 import { directAll, hasDirectSqlite, sqliteDate } from "../db/sqlite-direct";
 import type { RunDoc, RunSummaryDoc } from "../schemas/api-runs";
 import type { RunStatus } from "../schemas/run";
@@ -146,31 +147,66 @@ function readDirect(where: DocumentWhere, withStepOutputs: boolean): DocumentRow
       ? directAll(`${DOC_RUN_SQL} WHERE r."workspaceId" = ? AND r."id" = ?`, where.workspaceId, where.id)
       : directAll(`${DOC_RUN_SQL} WHERE r."id" = ?`, where.id);
   if (!r) return null;
+  return documentRows(r, directAll(DOC_STEPS_SQL, r.id), directAll(DOC_CALLBACKS_SQL, r.id), sqliteDate, withStepOutputs);
+}
+
+// PostgreSQL: the same rows in one statement, steps and deliveries as JSON arrays.
+const DOC_STEPS_JSON_PG = `(SELECT coalesce(json_agg(json_build_object('stepId', s."stepId", 'kind', s."kind", 'status', s."status",
+  'attempts', s."attempts", 'error', s."error", 'startedAt', s."startedAt", 'finishedAt', s."finishedAt", 'output', s."output") ORDER BY s."id"), '[]')
+  FROM "StepRun" s WHERE s."runId" = r."id") AS "stepsJson"`;
+const DOC_CALLBACKS_JSON_PG = `(SELECT coalesce(json_agg(json_build_object('attempt', c."attempt", 'state', c."state", 'statusCode', c."statusCode",
+  'error', c."error", 'createdAt', c."createdAt", 'nextAttemptAt', c."nextAttemptAt") ORDER BY c."id"), '[]')
+  FROM "CallbackDelivery" c WHERE c."runId" = r."id") AS "callbacksJson"`;
+const DOC_RUN_SQL_PG = DOC_RUN_SQL.replace(' FROM "Run" r', `, ${DOC_STEPS_JSON_PG}, ${DOC_CALLBACKS_JSON_PG} FROM "Run" r`);
+
+/** PostgreSQL `timestamp` values (as Date from the driver, or text inside JSON) read as UTC. */
+function pgDate(value: unknown): Date | null {
+  if (value == null) return null;
+  if (value instanceof Date) return value;
+  return new Date(/[zZ]|[+-]\d\d:\d\d$/.test(String(value)) ? String(value) : `${String(value)}Z`);
+}
+
+async function readDirectPg(where: DocumentWhere, withStepOutputs: boolean): Promise<DocumentRows | null> {
+  const [r] = "uuid" in where
+    ? await pgDirectQuery(`${DOC_RUN_SQL_PG} WHERE r."workspaceId" = $1 AND r."uuid" = $2`, [where.workspaceId, where.uuid])
+    : "workspaceId" in where
+      ? await pgDirectQuery(`${DOC_RUN_SQL_PG} WHERE r."workspaceId" = $1 AND r."id" = $2`, [where.workspaceId, where.id])
+      : await pgDirectQuery(`${DOC_RUN_SQL_PG} WHERE r."id" = $1`, [where.id]);
+  if (!r) return null;
+  return documentRows(r, r.stepsJson as Record<string, unknown>[], r.callbacksJson as Record<string, unknown>[], pgDate, withStepOutputs);
+}
+
+function documentRows(
+  r: Record<string, unknown>, stepRows: Record<string, unknown>[], callbackRows: Record<string, unknown>[],
+  date: (value: unknown) => Date | null, withStepOutputs: boolean,
+): DocumentRows {
   const str = (v: unknown) => (v == null ? null : String(v));
   return {
     uuid: String(r.uuid), status: String(r.status), origin: String(r.origin), label: str(r.label),
     versionNumber: Number(r.versionNumber), externalId: str(r.externalId), errorCode: str(r.errorCode),
     errorMessage: str(r.errorMessage), errorStep: str(r.errorStep), totalSteps: Number(r.totalSteps),
     totalTokens: Number(r.totalTokens), elapsedMs: r.elapsedMs == null ? null : Number(r.elapsedMs),
-    createdAt: sqliteDate(r.createdAt)!, startedAt: sqliteDate(r.startedAt), finishedAt: sqliteDate(r.finishedAt),
+    createdAt: date(r.createdAt)!, startedAt: date(r.startedAt), finishedAt: date(r.finishedAt),
     parentRunId: r.parentRunId == null ? null : Number(r.parentRunId), rerunFromStep: str(r.rerunFromStep),
     workflow: { id: Number(r.wfId), uuid: String(r.wfUuid), name: String(r.wfName), title: String(r.wfTitle) },
     metadata: String(r.metadata), callbackUrl: str(r.callbackUrl), workspaceSlug: String(r.workspaceSlug),
     parentUuid: str(r.parentUuid),
     payload: r.payloadRunId == null ? null : { inputs: String(r.inputs), outputs: str(r.outputs) },
-    steps: directAll(DOC_STEPS_SQL, r.id).map((s) => ({
+    steps: stepRows.map((s) => ({
       stepId: String(s.stepId), kind: String(s.kind), status: String(s.status), attempts: Number(s.attempts), error: str(s.error),
-      startedAt: sqliteDate(s.startedAt), finishedAt: sqliteDate(s.finishedAt), ...(withStepOutputs && { output: str(s.output) }),
+      startedAt: date(s.startedAt), finishedAt: date(s.finishedAt), ...(withStepOutputs && { output: str(s.output) }),
     })),
-    callbacks: directAll(DOC_CALLBACKS_SQL, r.id).map((c) => ({
+    callbacks: callbackRows.map((c) => ({
       attempt: Number(c.attempt), state: String(c.state), statusCode: c.statusCode == null ? null : Number(c.statusCode),
-      error: str(c.error), createdAt: sqliteDate(c.createdAt)!, nextAttemptAt: sqliteDate(c.nextAttemptAt),
+      error: str(c.error), createdAt: date(c.createdAt)!, nextAttemptAt: date(c.nextAttemptAt),
     })),
   };
 }
 
 async function loadDocument(where: DocumentWhere, withStepOutputs: boolean, viaPrisma = false): Promise<RunDoc | null> {
-  const run = hasDirectSqlite() && !viaPrisma ? readDirect(where, withStepOutputs) : await readWithPrisma(where, withStepOutputs);
+  const run = viaPrisma
+    ? await readWithPrisma(where, withStepOutputs)
+    : hasDirectSqlite() ? readDirect(where, withStepOutputs) : hasDirectPg() ? await readDirectPg(where, withStepOutputs) : await readWithPrisma(where, withStepOutputs);
   if (!run) return null;
   const parents = new Map(run.parentRunId != null && run.parentUuid ? [[run.parentRunId, run.parentUuid]] : []);
   const doc: RunDoc = {
@@ -223,7 +259,7 @@ export function getRunDocumentById(runId: number, opts: { stepOutputs?: boolean 
   return loadDocument({ id: runId }, opts.stepOutputs ?? false);
 }
 
-/** The document read through Prisma even on SQLite: the two readers must agree (tested). */
+/** The document read through Prisma even where a direct reader exists: the readers must agree (tested). */
 export function getRunDocumentViaPrisma(runId: number, opts: { stepOutputs?: boolean } = {}): Promise<RunDoc | null> {
   return loadDocument({ id: runId }, opts.stepOutputs ?? false, true);
 }

@@ -71,6 +71,7 @@ export async function insertRun(run: NewRun): Promise<{ id: number; uuid: string
       });
       return { id, uuid };
     }
+    if (hasDirectPg()) return { id: await insertRunPg(uuid, row, inputs, createdAt), uuid };
     const created = await db.run.create({
       data: { uuid, ...row, createdAt, payload: { create: { workspaceId: row.workspaceId, inputs } } },
       select: { id: true },
@@ -80,6 +81,22 @@ export async function insertRun(run: NewRun): Promise<{ id: number; uuid: string
     throw duplicateKey(error) ?? error;
   }
 }
+
+/** The run row and its payload in one PostgreSQL statement (one implicit transaction). */
+async function insertRunPg(uuid: string, row: Omit<NewRun, "inputs">, inputs: string, createdAt: Date): Promise<number> {
+  const values: Record<(typeof RUN_INSERT_COLUMNS)[number], unknown> = {
+    uuid, ...row, idempotencyKey: row.idempotencyKey ?? null, requestHash: row.requestHash ?? null,
+    rerunFromStep: row.rerunFromStep ?? null, callbackUrl: row.callbackUrl ?? null, leaseOwner: row.leaseOwner ?? null,
+    leaseExpiresAt: row.leaseExpiresAt ? pgTimestamp(row.leaseExpiresAt) : null, createdAt: pgTimestamp(createdAt),
+  };
+  const [inserted] = await pgDirectQuery<{ id: number }>(INSERT_RUN_PG, [...RUN_INSERT_COLUMNS.map((c) => values[c]), inputs]);
+  return inserted.id;
+}
+
+const INSERT_RUN_PG = `WITH r AS (
+    INSERT INTO "Run" (${RUN_INSERT_COLUMNS.map((c) => `"${c}"`).join(", ")})
+    VALUES (${RUN_INSERT_COLUMNS.map((c, i) => `$${i + 1}${c === "leaseExpiresAt" || c === "createdAt" ? "::timestamp(3)" : ""}`).join(", ")}) RETURNING "id", "workspaceId")
+  INSERT INTO "RunPayload" ("runId", "workspaceId", "inputs") SELECT "id", "workspaceId", $${RUN_INSERT_COLUMNS.length + 1} FROM r RETURNING "runId" AS "id"`;
 
 /** Recognises a unique-key violation on externalId / idempotencyKey, from either driver. */
 function duplicateKey(error: unknown): DuplicateRunKeyError | null {
