@@ -11,8 +11,10 @@ export async function register() {
   void Promise.all(Array.from({ length: pool.size }, () => pool.run(warm))).catch(() => {});
   // Cross-process live events and cancels on PostgreSQL (no-op on SQLite); first, so that
   // nothing announced by other processes is missed once runs start here.
-  const { startEventBus } = await import("./lib/events/run-event-bus");
+  const { startEventBus, stopEventBus } = await import("./lib/events/run-event-bus");
   await startEventBus().catch((err) => console.error("[event-bus] could not start:", err));
+  const { onShutdown } = await import("./lib/executor/shutdown");
+  onShutdown(async () => void (await stopEventBus()), { late: true });
   // The compatibility APIs register their callback bodies (PromptLayer's) before any is sent.
   await import("./lib/compat").catch((err) => console.error("[compat] could not load:", err));
   // Before the executor resumes runs, so the callbacks of resumed runs are not missed.
