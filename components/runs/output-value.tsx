@@ -30,7 +30,11 @@ function FileLink({ file }: { file: FileValue }) {
   const href = useContext(FileHrefContext);
   return (
     <span className="inline-flex items-center gap-2 rounded-md border border-slate-200 px-2 py-1 text-sm dark:border-slate-700" data-testid="file-value">
-      <span aria-hidden>📄</span>
+      {/* Drawn, not an emoji: many servers and Linux desktops have no emoji font. */}
+      <svg aria-hidden viewBox="0 0 16 16" className="h-4 w-4 shrink-0 text-slate-500" fill="none" stroke="currentColor" strokeWidth="1.3" data-testid="file-icon">
+        <path d="M4 1.5h5.5L13 5v9.5H4z" strokeLinejoin="round" />
+        <path d="M9.5 1.5V5H13M6 8.5h5M6 11h5" strokeLinecap="round" />
+      </svg>
       {href ? (
         <a href={href(file.id)} download={file.name} className="font-medium text-indigo-600 hover:underline dark:text-indigo-400" data-testid="file-download">{file.name}</a>
       ) : (
