@@ -7,6 +7,7 @@
  *
  *   npx tsx bench/fanout.ts [--db=sqlite|postgresql] [--viewers=200] [--chunks=5000]
  *                           [--chunk-ms=5] [--webs=1,2] [--web=next|sse] [--mem-probe]
+ *                           [--late=0 --late-after=10]
  *
  * The run: one `llm` step against the fake OpenAI-compatible server (scripts/fake-openai.ts,
  * its own process) that streams --chunks tokens, one every --chunk-ms. Its provider URL is a
@@ -39,6 +40,9 @@ const CHUNK_MS = Number(arg("chunk-ms") ?? 5);
 const dbArg = arg("db") as DbKind | undefined;
 /** --mem-probe: sample the web processes' heap every second (bench/mem-probe.mjs) and print the peaks. */
 const MEM_PROBE = process.argv.includes("--mem-probe");
+/** --late=N: N more viewers join --late-after=S seconds into the stream and replay it from the start. */
+const LATE = Number(arg("late") ?? 0);
+const LATE_AFTER_S = Number(arg("late-after") ?? 10);
 const WEB = (arg("web") ?? "next") as "next" | "sse";
 if (WEB === "sse" && dbArg === "sqlite") throw new Error("--web=sse needs PostgreSQL (the runs are executed by a worker process)");
 
@@ -53,6 +57,10 @@ interface ScenarioResult {
   eventsPerViewer: number;
   textChunks: number;
   connectedBeforeFirstChunk: number;
+  /** Viewers that joined part-way (--late), how many got everything, and how long after the last live viewer the last of them finished (s). */
+  late: number;
+  lateOk: number;
+  lateBehindS: number;
   /** First text chunk appended → last viewer got run_finished (s). */
   streamSeconds: number;
   /** First → last text chunk appended by the executor (s). */
@@ -307,13 +315,23 @@ async function scenario(webCount: number): Promise<ScenarioResult> {
         atFirstChunk = new Map(procs.map((p) => [p.name, procStats(p.pid)!]));
         clientAtFirstChunk = process.cpuUsage();
         firstChunkSeenAt = nowMs();
+        // Late viewers open the run part-way (as people opening its page do): they replay
+        // from the start while the stream goes on, and must end up with everything too.
+        if (LATE) {
+          setTimeout(() => {
+            for (let i = 0; i < LATE; i++) lateViewers.push(view(webs[i % webs.length].url, runId, new Float64Array(0), { n: 0 }, () => {}));
+          }, LATE_AFTER_S * 1000).unref();
+        }
       }
       if (at < firstAppend) firstAppend = at;
       if (at > lastAppend) lastAppend = at;
     };
+    const lateViewers: Promise<Viewer>[] = [];
     const viewers = await Promise.all(
       Array.from({ length: VIEWERS }, (_, i) => view(webs[i % webs.length].url, runId, latencies, cursor, onChunk, onConnected)),
     );
+    while (lateViewers.length < LATE) await sleep(100); // a stream shorter than --late-after
+    const late = await Promise.all(lateViewers);
     const endedAt = nowMs();
     const after = new Map(procs.map((p) => [p.name, procStats(p.pid)!]));
     const clientCpu = process.cpuUsage(clientAtFirstChunk ?? undefined);
@@ -331,6 +349,14 @@ async function scenario(webCount: number): Promise<ScenarioResult> {
       else if (v.events !== events) problems.push(`viewer ${i}: ${v.events} events, others ${events}`);
       else ok++;
     });
+    let lateOk = 0;
+    late.forEach((v, i) => {
+      if (v.problem) problems.push(`late viewer ${i}: ${v.problem}`);
+      else if (v.chunks !== CHUNKS || v.events !== events) problems.push(`late viewer ${i}: ${v.events} events, ${v.chunks} text chunks`);
+      else lateOk++;
+    });
+    const lastLive = Math.max(...viewers.map((v) => v.finishedAt));
+    const lateBehindS = late.length ? (Math.max(...late.map((v) => v.finishedAt)) - lastLive) / 1000 : 0;
     const connectedBeforeFirstChunk = viewers.filter((v) => v.connectedAt && v.connectedAt < firstAppend).length;
     const sorted = latencies.subarray(0, cursor.n).sort();
     const window = (endedAt - firstChunkSeenAt) || 1;
@@ -352,7 +378,7 @@ async function scenario(webCount: number): Promise<ScenarioResult> {
     problems.push(...serverErrors.slice(0, 20));
     return {
       db: db.kind, web: WEB, webs: webCount, viewers: VIEWERS, viewersOk: ok, problems, eventsPerViewer: events, textChunks: CHUNKS,
-      connectedBeforeFirstChunk,
+      connectedBeforeFirstChunk, late: late.length, lateOk, lateBehindS,
       streamSeconds: (Math.max(...viewers.map((v) => v.finishedAt)) - firstAppend) / 1000,
       produceSeconds: (lastAppend - firstAppend) / 1000,
       latency: { p50: pct(sorted, 0.5), p90: pct(sorted, 0.9), p99: pct(sorted, 0.99), max: sorted[sorted.length - 1], samples: sorted.length },
@@ -379,6 +405,7 @@ try {
     for (const p of r.procs) {
       console.log(`  ${p.name}: CPU ${p.cpuPct.toFixed(0)}% of a core while streaming (${(p.cpuMs / 1000).toFixed(1)} s), RSS ${p.rssMbBefore.toFixed(0)} MB before, ${p.rssMbPeak.toFixed(0)} MB peak, ${p.rssMbAfter.toFixed(0)} MB after`);
     }
+    if (r.late) console.log(`  ${r.lateOk}/${r.late} late viewers (joined ${LATE_AFTER_S} s in, replaying from the start) got every event in order; the last finished ${r.lateBehindS.toFixed(1)} s after the live viewers`);
     console.log(`  this client: CPU ${r.clientCpuPct.toFixed(0)}% of a core; load average ${r.loadBefore} → ${r.loadAfter}`);
     if (r.problems.length) {
       failed = true;
