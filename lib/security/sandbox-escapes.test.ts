@@ -11,9 +11,12 @@
  * import, state or prototypes left for the next job (another workspace's), prototype
  * pollution carried to the host through outputs and inputs, code that would run at publish
  * time, catastrophic regexes and microtask loops, log floods, host paths in stack traces — and
- * for JSONata, which has no sandbox: the event loop, cancelling, `$pad` and prototype lookups.
+ * for JSONata, which has no sandbox: the event loop, cancelling, `$pad` and prototype lookups;
+ * and documents the server unpacks (a DOCX "zip bomb").
  */
+import JSZip from "jszip";
 import { afterAll, describe, expect, it } from "vitest";
+import { MAX_DOCX_UNPACKED_BYTES } from "../engine/extract/docx";
 import { MAX_PAD_WIDTH } from "../engine/jsonata";
 import { renderTemplate } from "../engine/template";
 import { validateDefinition } from "../engine/definition";
@@ -215,5 +218,48 @@ describe("JSONata expressions and templates (evaluated in the server process)", 
     expect(call.outcome.error?.message).toMatch(/non-function/);
     expect(renderTemplate("[{{ inputs.constructor }}][{{ inputs.__proto__ }}][{{ inputs.name.constructor.name }}]", { inputs: { name: "x" }, steps: {} }))
       .toBe("[][][]");
+  });
+});
+
+describe("documents the server process unpacks", () => {
+  /** A valid DOCX whose body XML unpacks to `mb` MB (it compresses about a thousandfold). */
+  async function docxOf(mb: number): Promise<Uint8Array> {
+    const para = `<w:p><w:r><w:t>${"a".repeat(1000)}</w:t></w:r></w:p>`;
+    const zip = new JSZip();
+    zip.file("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>');
+    zip.file("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>');
+    const body = para.repeat(Math.ceil((mb * 1048576) / para.length));
+    zip.file("word/document.xml", `<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${body}</w:body></w:document>`);
+    return zip.generateAsync({ type: "uint8array", compression: "DEFLATE", compressionOptions: { level: 1 } });
+  }
+
+  const extractDocx = (bytes: Uint8Array) => {
+    const checked = validateDefinition({
+      inputs: [{ name: "doc", type: "file" }],
+      steps: [{ id: "read", kind: "extract", config: { file: "{{ inputs.doc }}", format: "docx" } }],
+      outputs: { chars: "{{ steps.read.output.text }}" },
+    });
+    if (!checked.ok) throw new Error(JSON.stringify(checked.errors));
+    return executeWorkflow({
+      definition: checked.definition, emit: () => {},
+      inputs: { doc: { id: "f", name: "bomb.docx", size: bytes.length, mime_type: "application/vnd.openxmlformats-officedocument.wordprocessingml.document" } },
+      ports: testPorts({ readFile: async () => bytes }),
+    });
+  };
+
+  it("a DOCX that unpacks past the limit (a zip bomb) is refused before it is parsed", async () => {
+    const bomb = await docxOf(MAX_DOCX_UNPACKED_BYTES / 1048576 + 10);
+    expect(bomb.length).toBeLessThan(1024 * 1024); // under a megabyte on the wire
+    const { value: outcome, maxGapMs } = await loopWhile(() => extractDocx(bomb));
+    expect(outcome.status).toBe("failed");
+    expect(outcome.error?.message).toMatch(/unpacks to more than 50 MB/);
+    // Before the check, mammoth parsed it all in the server's thread: tens of seconds with no turn for anything else.
+    expect(maxGapMs).toBeLessThan(2000);
+  }, 30_000);
+
+  it("an ordinary DOCX still reads", async () => {
+    const outcome = await extractDocx(await docxOf(0.01));
+    expect(outcome.status).toBe("succeeded");
+    expect(String((outcome.outputs as { chars: string }).chars)).toMatch(/^a{1000}/);
   });
 });

@@ -199,12 +199,10 @@ describe.skipIf(skip)("secrets never come back out", () => {
     await visit("/workspaces/new");
     await visit(`/w/${w}/runs`);
     for (const r of runs) await visit(`/w/${w}/runs/${r.uuid}`);
-    for (const name of ["ask-llm", "ask-echo401"]) {
-      await visit(`/w/${w}/workflows/${name}`);
-      await visit(`/w/${w}/workflows/${name}/versions`);
-      await visit(`/w/${w}/workflows/${name}/edit`);
-      await visit(`/w/${w}/workflows/${name}/compare`);
-    }
+    await visit(`/w/${w}/workflows/ask-llm`);
+    await visit(`/w/${w}/workflows/ask-llm/versions`);
+    await visit(`/w/${w}/workflows/ask-llm/edit`);
+    await visit(`/w/${w}/workflows/ask-llm/compare`);
     await visit(`/w/${w}/workflows`);
     await visit(`/w/${w}/workflows/new`);
     const secretsPage = await visit(`/w/${w}/settings/secrets`);

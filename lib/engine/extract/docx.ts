@@ -23,11 +23,52 @@ const STYLE_MAP = [
   "p[style-name='Subtitle'] => h2:fresh",
 ];
 
+/**
+ * Most bytes a DOCX's XML parts may unpack to: as much as the largest upload. A DOCX is a ZIP,
+ * and a few hundred kilobytes of compressed XML can unpack to gigabytes (a "zip bomb") that
+ * the reader would hold in memory and parse for minutes in the server process.
+ */
+export const MAX_DOCX_UNPACKED_BYTES = 50 * 1024 * 1024;
+
+/**
+ * Refuses a DOCX whose XML parts unpack to more than MAX_DOCX_UNPACKED_BYTES. The bytes are
+ * counted while they are inflated (in chunks, without keeping them), so sizes the archive
+ * merely declares cannot fool it. Images are not counted: they are never read.
+ */
+async function checkUnpackedSize(buffer: Buffer, name: string): Promise<void> {
+  let zip: JSZip;
+  try {
+    zip = await JSZip.loadAsync(buffer);
+  } catch {
+    return; // not a ZIP at all: mammoth says so in its own words
+  }
+  let total = 0;
+  for (const entry of Object.values(zip.files)) {
+    if (entry.dir || !/\.(xml|rels)$/i.test(entry.name)) continue;
+    await new Promise<void>((resolve, reject) => {
+      // internalStream is JSZip's documented streaming read (missing from its type definitions).
+      const stream = (entry as unknown as { internalStream(type: "uint8array"): JSZip.JSZipStreamHelper<Uint8Array> }).internalStream("uint8array");
+      stream
+        .on("data", (chunk) => {
+          total += chunk.length;
+          if (total > MAX_DOCX_UNPACKED_BYTES) {
+            stream.pause();
+            reject(extractError(`'${name}' unpacks to more than ${MAX_DOCX_UNPACKED_BYTES / 1048576} MB of document data, which is more than a Word document may hold here`));
+          }
+        })
+        .on("error", (error) => reject(extractError(`'${name}' is not a readable Word document (.docx): ${messageOf(error)}`)))
+        .on("end", () => resolve())
+        .resume();
+    });
+  }
+}
+
 /** Images are left out (their alt text stays): inline data would swamp the text. */
 const noImages = mammoth.images.imgElement(async () => ({ src: "" }));
 
 export async function readDocx(bytes: Uint8Array, name: string): Promise<DocxDocument> {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  await checkUnpackedSize(buffer, name);
   let converted: { value: string; messages: { type: string; message: string }[] };
   try {
     converted = await mammoth.convertToHtml(
