@@ -204,6 +204,7 @@ export async function readMultipartBody(req: Request, limits: MultipartLimits): 
 
   const entries: { name: string; value: MultipartValue | null }[] = [];
   const staged: StagedUpload[] = [];
+  const parts: Readable[] = [];
   const staging: Promise<void>[] = [];
   let kept = 0;
   let failure: unknown = null;
@@ -216,7 +217,10 @@ export async function readMultipartBody(req: Request, limits: MultipartLimits): 
     // Ending the parse early destroys the part being read with an error; whoever reads it
     // (the store) sees that, a skipped part must not turn it into an uncaught exception.
     stream.on("error", () => {});
-    if (failure !== null || (limits.fileFields && !limits.fileFields.includes(name))) {
+    parts.push(stream);
+    // Busboy reports a malformed part header by an error event and then goes on parsing the
+    // chunk at hand: a part it hands out after that (the parser already torn down) never ends.
+    if (failure !== null || parser.destroyed || (limits.fileFields && !limits.fileFields.includes(name))) {
       stream.resume();
       return;
     }
@@ -259,6 +263,8 @@ export async function readMultipartBody(req: Request, limits: MultipartLimits): 
     // Busboy's own words ("Unexpected end of form", "Malformed part header"), or the
     // connection dropping: either way the body is unusable, the client's doing.
     failure ??= new ApiRequestError(400, "invalid_body", `The multipart body could not be read: ${(error as Error).message}`);
+    // A part the parser left open would keep its upload waiting forever: end them all.
+    for (const part of parts) if (!part.readableEnded) part.destroy(new Error("The multipart body could not be read"));
   }
   await Promise.allSettled(staging);
   if (failure === null && entries.some((e) => e.value === null)) {
