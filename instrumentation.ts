@@ -22,4 +22,9 @@ export async function register() {
   await startCallbackDispatcher().catch((err) => console.error("[callbacks] could not start:", err));
   const { startExecutor } = await import("./lib/executor");
   await startExecutor();
+  // Uploads a crash left staged (tmp/ in the file store), now and every hour.
+  const { sweepAbandonedUploads } = await import("./lib/storage/staged-upload");
+  const sweep = () => void sweepAbandonedUploads().catch((err) => console.error("[files] sweeping abandoned uploads failed:", err));
+  sweep();
+  setInterval(sweep, 3_600_000).unref();
 }

@@ -126,6 +126,25 @@ describe.each(subjects)("%s", (name, make) => {
     if (name === "S3FileStore") expect(await subject.keys()).toEqual([]);
   });
 
+  it("sweeps only temporary files written before the cut-off", async () => {
+    await store.put("tmp/old1", new Uint8Array([1]));
+    await store.put("tmp/old2", new Uint8Array([2]));
+    await store.put("9/kept", new Uint8Array([3]));
+    // Object stores keep times to the second: the cut-off is safely after the first writes.
+    await new Promise((r) => setTimeout(r, 1100));
+    const cutoff = new Date();
+    await new Promise((r) => setTimeout(r, 1100));
+    await store.put("tmp/new1", new Uint8Array([4]));
+    expect(await store.sweepTemporary(cutoff)).toBe(2);
+    await expect(store.get("tmp/old1")).rejects.toBeInstanceOf(MissingFileError);
+    await expect(store.get("tmp/old2")).rejects.toBeInstanceOf(MissingFileError);
+    expect(Array.from(await store.get("tmp/new1"))).toEqual([4]);
+    expect(Array.from(await store.get("9/kept"))).toEqual([3]);
+    expect(await store.sweepTemporary(cutoff)).toBe(0);
+    await store.remove("tmp/new1");
+    await store.remove("9/kept");
+  });
+
   it("refuses keys that are not workspace/id", async () => {
     for (const key of ["../x", "a/../b", "/etc/passwd", "a/b/c", "a", "a/", "a/.hidden", "tmp/a~b"]) {
       await expect(store.put(key, new Uint8Array([1])), key).rejects.toThrow(/Invalid storage key/);

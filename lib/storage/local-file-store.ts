@@ -1,7 +1,7 @@
 /** Files on local disk under one folder (FLOWDECK_DATA_DIR/files by default). */
 import { randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -71,5 +71,19 @@ export class LocalFileStore implements FileStore {
 
   async remove(key: string) {
     await rm(this.pathOf(key), { force: true });
+  }
+
+  async sweepTemporary(before: Date) {
+    const dir = path.join(this.root, "tmp");
+    const names = await readdir(dir).catch((error) => (isMissing(error) ? [] : Promise.reject(error)));
+    let removed = 0;
+    for (const name of names) {
+      const file = path.join(dir, name);
+      const info = await stat(file).catch(() => null);
+      if (!info?.isFile() || info.mtime >= before) continue;
+      await rm(file, { force: true });
+      removed++;
+    }
+    return removed;
   }
 }

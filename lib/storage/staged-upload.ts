@@ -37,3 +37,12 @@ export async function discardStagedUploads(staged: StagedUpload[]): Promise<void
   const store = getFileStore();
   await Promise.all(staged.map((s) => store.remove(s.tempKey).catch(() => {})));
 }
+
+/**
+ * Uploads left staged by a process that stopped mid-request (a crash, a kill): no request
+ * takes an hour to be accepted, so `tmp/` files older than that are nobody's. Run at start
+ * and every hour by the web process (instrumentation.ts).
+ */
+export async function sweepAbandonedUploads(olderThanMs = 3_600_000): Promise<number> {
+  return getFileStore().sweepTemporary(new Date(Date.now() - olderThanMs));
+}

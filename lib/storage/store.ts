@@ -30,6 +30,11 @@ export interface FileStore {
   move(fromKey: string, toKey: string): Promise<void>;
   /** Deletes a file; deleting one that does not exist is not an error. */
   remove(key: string): Promise<void>;
+  /**
+   * Deletes the `tmp/` files (uploads never accepted: a crash between staging and accepting
+   * leaves them) last written before `before`; returns how many went.
+   */
+  sweepTemporary(before: Date): Promise<number>;
 }
 
 /** No file is stored under the key. */
