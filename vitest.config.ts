@@ -9,6 +9,8 @@ export default defineConfig({
     globalSetup: ["./vitest.global-setup.ts"],
     setupFiles: ["./vitest.setup.ts"],
     testTimeout: 20_000,
+    // Hooks start servers, workers and databases: slow on a loaded 2-core machine.
+    hookTimeout: 60_000,
     pool: "forks",
     // Route handlers load Auth.js (for sessions); next-auth's ESM imports "next/server" without
     // an extension, which Node's resolver refuses unless Vite resolves it.
