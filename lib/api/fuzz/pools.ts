@@ -223,11 +223,15 @@ interface Part {
   data: Buffer;
 }
 
-function encodeMultipart(parts: Part[], boundary: string): Buffer {
+/**
+ * The body of a multipart request. Part headers go out as UTF-8 (what clients send) or as
+ * Latin-1, which turns characters past U+00FF into single bytes — CR and LF among them.
+ */
+function encodeMultipart(parts: Part[], boundary: string, headerEncoding: "utf8" | "latin1" = "utf8"): Buffer {
   const chunks: Buffer[] = [];
   for (const p of parts) {
     const disposition = `form-data; name="${p.name}"${p.filename !== undefined ? `; filename="${p.filename}"` : ""}`;
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\n${p.type ? `Content-Type: ${p.type}\r\n` : ""}\r\n`, "latin1"));
+    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\n${p.type ? `Content-Type: ${p.type}\r\n` : ""}\r\n`, headerEncoding));
     chunks.push(p.data, Buffer.from("\r\n"));
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
@@ -264,9 +268,9 @@ function multipartArb(fileFields: string[], textFields: Record<string, fc.Arbitr
     (b: string) => `multipart/form-data; boundary=${b}`,
     (b: string) => `multipart/form-data; boundary="${b}"`,
     (b: string) => `MULTIPART/FORM-DATA; BOUNDARY=${b}`,
-  )).map(([ps, boundary, type]) => ({
+  ), pick<"utf8" | "latin1">("utf8", "utf8", "latin1")).map(([ps, boundary, type, encoding]) => ({
     headers: { "content-type": type(boundary) },
-    body: encodeMultipart(ps, boundary),
+    body: encodeMultipart(ps, boundary, encoding),
     note: `multipart: ${ps.map((p) => `${p.name}${p.filename !== undefined ? `(file ${JSON.stringify(p.filename.slice(0, 30))}, ${p.data.byteLength} B, ${p.type ?? "-"})` : `=${JSON.stringify(p.data.toString().slice(0, 20))}`}`).join(", ") || "(no parts)"}`,
   }));
   const broken = fc.tuple(parts, pick("truncated", "wrong-boundary", "no-boundary", "no-final", "garbage", "empty", "not-multipart", "header-only")).map(([ps, how]) => {

@@ -173,7 +173,7 @@ export async function buildFuzzWorld(lane: number, servers: LocalServers): Promi
 
   // Keys the fuzz may revoke first (low ids), then the ones it works with.
   const sacrificialKeyIds: number[] = [];
-  for (let i = 0; i < 12; i++) sacrificialKeyIds.push((await createApiKey(a, { name: `sacrificial ${i}` })).id);
+  for (let i = 0; i < 8; i++) sacrificialKeyIds.push((await createApiKey(a, { name: `sacrificial ${i}` })).id);
   const admin = await createApiKey(a, { name: "fuzz admin", role: "admin" });
   const member = await createApiKey(a, { name: "fuzz member", role: "member" });
   const boundGreet = await createApiKey(a, { name: "dify greet", role: "member", workflow: "greet", label: "production" });
