@@ -130,12 +130,23 @@ const EXTENSIONS: Record<string, string> = {
   "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
 };
 
-/** A document given inline (`data:<type>;base64,<bytes>`) as a File, or null if `src` is not one. */
-function dataUrlFile(src: string, fallbackName: string, metadata: Record<string, unknown> | null | undefined): File | null {
+/**
+ * A document given inline (`data:<type>;base64,<bytes>`) as a File, or null if `src` is not
+ * one; a percent-encoded one that does not decode is a 400 at `loc`.
+ */
+function dataUrlFile(src: string, fallbackName: string, metadata: Record<string, unknown> | null | undefined, loc: (string | number)[]): File | null {
   const m = /^data:([^;,]*)((?:;[^;,=]+=[^;,]*)*)(;base64)?,(.*)$/s.exec(src);
   if (!m) return null;
   const type = m[1] || "text/plain";
-  const bytes = m[3] ? Buffer.from(m[4], "base64") : Buffer.from(decodeURIComponent(m[4]), "utf8");
+  let text = m[4];
+  if (!m[3]) {
+    try {
+      text = decodeURIComponent(m[4]);
+    } catch {
+      throw new ValidationError([{ loc, msg: "The data: URL is not valid percent-encoding (use ;base64 for binary data)", type: "value_error" }]);
+    }
+  }
+  const bytes = m[3] ? Buffer.from(text, "base64") : Buffer.from(text, "utf8");
   const given = metadata?.filename ?? metadata?.name;
   const name = typeof given === "string" && given ? given : `${fallbackName}${EXTENSIONS[type] ?? ""}`;
   return new File([bytes], name, { type });
@@ -145,10 +156,13 @@ function dataUrlFile(src: string, fallbackName: string, metadata: Record<string,
  * A file reference from a media `src`: an http(s) URL (startRun fetches it), a data: URL
  * (stored here as an upload), `vellum:uploaded-file:<id>` or a bare Flowdeck file id.
  */
-function fileSource(src: string, name: string, metadata: Record<string, unknown> | null | undefined, pending: PendingUpload[], set: (v: unknown) => void) {
+function fileSource(
+  src: string, name: string, metadata: Record<string, unknown> | null | undefined, pending: PendingUpload[], set: (v: unknown) => void,
+  loc: (string | number)[],
+) {
   const trimmed = src.trim();
   if (/^https?:\/\//i.test(trimmed)) return set({ url: trimmed });
-  const file = dataUrlFile(trimmed, name, metadata);
+  const file = dataUrlFile(trimmed, name, metadata, loc);
   if (file) return pending.push({ file, set });
   set(trimmed.replace(/^vellum:uploaded-file:/, ""));
 }
@@ -187,9 +201,9 @@ async function toFlowdeckInputs(actor: Actor, specs: InputSpec[], items: VellumI
       if (spec.type === "file_list") {
         const list: unknown[] = [null];
         set(list);
-        fileSource(media.src, item.name, media.metadata, pending, (v) => (list[0] = v));
+        fileSource(media.src, item.name, media.metadata, pending, (v) => (list[0] = v), ["body", "inputs", i, "value", "src"]);
       } else {
-        fileSource(media.src, item.name, media.metadata, pending, set);
+        fileSource(media.src, item.name, media.metadata, pending, set, ["body", "inputs", i, "value", "src"]);
       }
     } else if (spec.type === "file_list") {
       // A JSON list of sources: URLs, ids or {src}.
@@ -201,7 +215,7 @@ async function toFlowdeckInputs(actor: Actor, specs: InputSpec[], items: VellumI
       }
       const files: unknown[] = srcs.map(() => null);
       set(files);
-      (srcs as string[]).forEach((src, j) => fileSource(src, `${item.name}-${j + 1}`, null, pending, (v) => (files[j] = v)));
+      (srcs as string[]).forEach((src, j) => fileSource(src, `${item.name}-${j + 1}`, null, pending, (v) => (files[j] = v), ["body", "inputs", i, "value", j]));
     } else if (spec.type === "json" && typeof item.value === "string") {
       set(JSON.stringify(item.value)); // Flowdeck parses JSON inputs given as text: keep a JSON string a string
     } else {
