@@ -7,7 +7,7 @@ import fc from "fast-check";
 import type { ErrorShape, HttpCase } from "./http-case";
 import { brokenJsonBody, encodeJsonBody, garbageSegment, oddHeaders, type EncodedBody } from "./openapi-arbitraries";
 import { authArb, type AuthArb, type SharedPools } from "./pools";
-import { applyMutations, mutationArb, nastyValue } from "./values";
+import { applyMutations, mutationArb, nastyValue, toJsonText } from "./values";
 
 const pick = <T = unknown>(...values: T[]) => fc.constantFrom(...values);
 const any = (...values: unknown[]) => fc.constantFrom<unknown>(...values);
@@ -232,7 +232,11 @@ export function compatFamilies(p: SharedPools): Record<string, fc.Arbitrary<Http
   const text = fc.string({ minLength: 1, maxLength: 20 });
   const goodUrl = pick(`${files}/hello.txt`, `${files}/cities.csv`);
   const key = (name: string, headers: Record<string, string>) => fc.constant({ headers, note: `key ${name}` });
-  const json = (value: fc.Arbitrary<unknown>) => value.map((v): EncodedBody => ({ headers: { "content-type": "application/json" }, body: Buffer.from(JSON.stringify(v)), note: "json" }));
+  // One well-formed body in three gets one mutation: near-valid requests reach the deepest checks.
+  const json = (value: fc.Arbitrary<unknown>) => fc.tuple(value, fc.option(mutationArb, { freq: 2, nil: undefined })).map(([v, m]): EncodedBody => {
+    const { value: out, notes } = m ? applyMutations(v, [m]) : { value: v, notes: [] as string[] };
+    return { headers: { "content-type": "application/json" }, body: Buffer.from(toJsonText(out)), note: ["json", ...notes].join("; ") };
+  });
   const ownRunUuid = p.ownRun.map((r) => r.uuid);
   const ownRunId = p.ownRun.map((r) => String(r.id));
   const greetRun = pick(world.runs[0].uuid, world.runs[1].uuid);
@@ -251,7 +255,7 @@ export function compatFamilies(p: SharedPools): Record<string, fc.Arbitrary<Http
         inputs: fc.record({
           document: fc.oneof(
             pick(...world.files.slice(0, 2)).map((id) => ({ type: "document", transfer_method: "local_file", upload_file_id: id })),
-            goodUrl.map((url) => ({ type: "document", transfer_method: "remote_url", url })),
+            fc.oneof({ weight: 4, arbitrary: goodUrl }, { weight: 1, arbitrary: p.fileUrl }).map((url) => ({ type: "document", transfer_method: "remote_url", url })),
           ),
         }),
         response_mode: pick("blocking", "streaming"), user: text,
@@ -266,8 +270,10 @@ export function compatFamilies(p: SharedPools): Record<string, fc.Arbitrary<Http
     }, { requiredKeys: ["inputs"] }),
     fc.record({
       workflow_deployment_id: pick(w.doc.uuid, String(w.doc.id)),
-      inputs: fc.oneof(goodUrl, pick("data:text/plain;base64,aGVsbG8gdmVsbHVt", "data:text/csv,a%2Cb%0A1%2C2"), pick(...world.files.slice(0, 2)))
-        .map((src) => [{ name: "document", type: "DOCUMENT", value: { src, metadata: { filename: "in.txt" } } }]),
+      inputs: fc.oneof(
+        { weight: 4, arbitrary: fc.oneof(goodUrl, pick("data:text/plain;base64,aGVsbG8gdmVsbHVt", "data:text/csv,a%2Cb%0A1%2C2"), pick(...world.files.slice(0, 2))) },
+        { weight: 1, arbitrary: mediaSrc },
+      ).map((src) => [{ name: "document", type: "DOCUMENT", value: { src, metadata: { filename: "in.txt" } } }]),
     }),
   );
   const vellumKey = key("admin", { "x-api-key": world.keys.admin });

@@ -371,7 +371,9 @@ function validOperationCaseArb(doc: OpenApiDocument, ref: OperationRef, pools: F
   const ownBody: fc.Arbitrary<unknown> = pools.exampleBodies?.[operation.operationId] ?? (jsonSchema ? schemaArb(jsonSchema, ctx) : fc.constant(undefined));
   const multipart = content["multipart/form-data"] && pools.multipart ? pools.multipart(operation.operationId) : null;
 
-  return fc.record({ decided, path: ownPath, query: ownQuery, body: ownBody, auth: pools.goodAuth, multipart: multipart ?? fc.constant(null) }).map((r) => {
+  // One well-formed body in three gets one mutation: near-valid requests reach the deepest checks.
+  const mutation = fc.option(mutationArb, { freq: 2, nil: undefined });
+  return fc.record({ decided, path: ownPath, query: ownQuery, body: ownBody, auth: pools.goodAuth, multipart: multipart ?? fc.constant(null), mutation }).map((r) => {
     const notes = ["well-formed", r.auth.note, r.decided.note ?? ""];
     let target = `${base}${ref.path}`;
     pathParams.forEach((p, i) => {
@@ -389,7 +391,10 @@ function validOperationCaseArb(doc: OpenApiDocument, ref: OperationRef, pools: F
     else if (multipart && r.multipart) encoded = r.multipart;
     else if (operation.requestBody) {
       const value = r.decided.body !== undefined ? r.decided.body : r.body;
-      if (value !== undefined) encoded = { headers: { "content-type": "application/json" }, body: Buffer.from(toJsonText(value)), note: "json" };
+      if (value !== undefined) {
+        const { value: out, notes: changed } = r.mutation ? applyMutations(value, [r.mutation]) : { value, notes: [] as string[] };
+        encoded = { headers: { "content-type": "application/json" }, body: Buffer.from(toJsonText(out)), note: ["json", ...changed].join("; ") };
+      }
     }
     return {
       family: `api:${operation.operationId}`,
