@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from "node:os";
 import path from "node:path";
 import type { DatabaseProvider } from "../lib/db/config";
-import { lockfileText, NO_FILTERS, PROVIDER_PATHS, readMigrationsList, withSchemaEngine } from "../lib/db/migrate";
+import { lockfileText, PROVIDER_PATHS, readMigrationsList, schemaFilters, withSchemaEngine } from "../lib/db/migrate";
 
 const root = path.resolve(import.meta.dirname, "..");
 const pgAdminUrl = process.env.FLOWDECK_PG_ADMIN_URL || "postgres://flowdeck:flowdeck@127.0.0.1:5432/postgres";
@@ -50,7 +50,7 @@ async function diff(provider: DatabaseProvider): Promise<string | null> {
         to: { tag: "schemaDatamodel", files: [{ path: schema, content: readFileSync(schema, "utf8") }] },
         script: true,
         exitCode: null,
-        filters: NO_FILTERS,
+        filters: schemaFilters(provider),
       }),
     );
     const script = stdout ?? "";

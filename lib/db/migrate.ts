@@ -65,6 +65,18 @@ export function readMigrationsList(dir: string): MigrationList {
 export const NO_FILTERS = { externalTables: [], externalEnums: [] };
 
 /**
+ * Tables a migration made by hand that the schema does not describe, per provider, so a
+ * diff never proposes dropping them. SQLite: the runs history's FTS5 text index and the
+ * shadow tables FTS5 keeps beside it (migration run_text_index). PostgreSQL keeps its text
+ * index in its own schema (flowdeck_search), which the diff does not look at.
+ */
+export function schemaFilters(provider: DatabaseProvider): { externalTables: string[]; externalEnums: string[] } {
+  if (provider === "postgresql") return NO_FILTERS;
+  const fts = "RunSearch";
+  return { externalTables: [fts, ...["config", "data", "docsize", "idx"].map((s) => `${fts}_${s}`)], externalEnums: [] };
+}
+
+/**
  * Apply the pending migrations of the folder that matches the URL's provider.
  * Idempotent: what `_prisma_migrations` lists as applied is skipped. Throws on a failed
  * migration (and the next call refuses to continue until it is resolved, as Prisma does).
@@ -83,7 +95,7 @@ export async function applyMigrations(
     return { applied: [] };
   }
   try {
-    const out = await withSchemaEngine(url, (e) => e.applyMigrations({ migrationsList: list, filters: NO_FILTERS }));
+    const out = await withSchemaEngine(url, (e) => e.applyMigrations({ migrationsList: list, filters: schemaFilters(provider) }));
     return { applied: out.appliedMigrationNames };
   } catch (e) {
     // The engine's message for a failing script is the database error alone: name the migration.

@@ -11,6 +11,7 @@ import { databaseProvider } from "../db/config";
 import { shutdownSandboxPool } from "../engine";
 import type { Actor } from "../schemas/workspace";
 import { getRunDetail, listRuns, startRun } from "./runs";
+import { candidateBatch, ftsTrigramQuery } from "./run-text-index";
 import { createWorkflow } from "./workflows";
 import { createWorkspace } from "./workspaces";
 
@@ -181,5 +182,78 @@ describe("keyset pages with filters", () => {
     const beyond = await listRuns(a, { limit: 2, after: newest.runs[0].id + 1000 });
     expect(uuidsOf(beyond)).toEqual(uuidsOf(newest));
     expect(beyond.prevCursor).toBeNull();
+  });
+});
+
+describe("text index (candidates, then the exact test)", () => {
+  /** Runs the index lists for a text in A's workspace (before the exact test), newest first. */
+  async function candidates(text: string): Promise<number[]> {
+    return (await candidateBatch({ texts: [text], idPrefix: null, intId: null }, a.workspaceId, "older", undefined, 1000)).ids;
+  }
+  const idOf = async (uuid: string) => (await db.run.findUniqueOrThrow({ where: { uuid }, select: { id: true } })).id;
+
+  it("a run holding every trigram of the text, but not the text in one piece, is not listed", async () => {
+    const [scattered, whole] = await runEcho(a, ["quib quibbl ibble", "a quibble indeed"]);
+    // SQLite's index knows trigrams only (a superset); PostgreSQL's `ILIKE` on a part is exact already.
+    const listed = await candidates("quibble");
+    expect(listed).toContain(await idOf(whole));
+    expect(listed.includes(await idOf(scattered))).toBe(databaseProvider() === "sqlite");
+    expect(uuidsOf(await listRuns(a, { q: "quibble" }))).toEqual([whole]);
+  });
+
+  it("is kept by the database whatever writes the rows: outputs replaced, error set, run deleted", async () => {
+    const [uuid] = await runEcho(a, ["walrus ballet"]);
+    const id = await idOf(uuid);
+    expect(await candidates("shout:walrus")).toContain(id);
+    // A write that is not the executor's (Prisma, here) is indexed too.
+    await db.runPayload.update({ where: { runId: id }, data: { outputs: JSON.stringify({ said: "narwhal opera" }) } });
+    expect(await candidates("shout:walrus")).not.toContain(id);
+    expect(uuidsOf(await listRuns(a, { q: "narwhal opera" }))).toEqual([uuid]);
+    await db.run.update({ where: { id }, data: { errorMessage: "Flamingo overflow in step 3" } });
+    expect(uuidsOf(await listRuns(a, { q: "flamingo overflow" }))).toEqual([uuid]);
+    await db.run.update({ where: { id }, data: { errorMessage: null } });
+    expect(await candidates("flamingo overflow")).not.toContain(id);
+    await db.run.delete({ where: { id } });
+    expect(await candidates("walrus ballet")).not.toContain(id);
+  });
+
+  it("finds a word deep inside a large input", async () => {
+    const filler = Array.from({ length: 6000 }, (_, i) => `word${i % 97}`).join(" ");
+    const [big] = await runEcho(a, [`${filler} hippogriff ${filler}`]);
+    expect(uuidsOf(await listRuns(a, { q: "HIPPOGRIFF" }))).toEqual([big]);
+  });
+
+  it("finds runs by a UUID prefix and by integer id; text under three characters is scanned instead", async () => {
+    const [uuid] = await runEcho(a, ["zq"]);
+    expect(uuidsOf(await listRuns(a, { q: uuid.slice(0, 8) }))).toContain(uuid);
+    expect(uuidsOf(await listRuns(a, { q: uuid.slice(0, 13).toUpperCase() }))).toEqual([uuid]);
+    expect(uuidsOf(await listRuns(a, { q: String(await idOf(uuid)) }))).toContain(uuid);
+    expect(uuidsOf(await listRuns(a, { q: "ZQ" }))).toContain(uuid);
+  });
+
+  it("pages stay exact when most candidates fail the filters (batches grow)", async () => {
+    // 12 runs share the text; only every third is in echo-two. The index lists all of them,
+    // the workflow filter keeps four, and pages of one walk them in order.
+    const kept: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const [uuid] = await runEcho(a, [`manatee parade ${i}`], i % 3 === 0 ? "echo-two" : "echo");
+      if (i % 3 === 0) kept.push(uuid);
+    }
+    const seen: string[] = [];
+    let before: number | undefined;
+    for (;;) {
+      const page = await listRuns(a, { q: "manatee parade", workflowId: echoId, limit: 1, before });
+      seen.push(...uuidsOf(page));
+      if (page.nextCursor === null) break;
+      before = page.nextCursor;
+    }
+    expect(seen).toEqual([...kept].reverse());
+    // A cursor beyond every id (and beyond 32 bits) pages from the newest.
+    expect(uuidsOf(await listRuns(a, { q: "manatee parade", workflowId: echoId, limit: 1, before: 3_000_000_000 }))).toEqual([kept[3]]);
+  });
+
+  it.runIf(databaseProvider() === "sqlite")("asks FTS5 for every trigram of each form of the text", () => {
+    expect(ftsTrigramQuery(["abcd"])).toBe('("abc" AND "bcd")');
+    expect(ftsTrigramQuery(['a"bc', "xyz"])).toBe('("a""b" AND """bc") OR ("xyz")');
   });
 });

@@ -9,8 +9,9 @@
  *   character, so `%` and `_` in the text stay wildcards. When the text holds one, the
  *   database match is a superset and each candidate is checked again here (`recheck`).
  */
-import type { Db } from "../db/client";
+import { db, type Db } from "../db/client";
 import type { DatabaseProvider } from "../db/config";
+import { candidateBatch, MIN_INDEXED_LENGTH, type ScanDirection, type TextIndexQuery } from "./run-text-index";
 
 export type RunWhere = NonNullable<NonNullable<Parameters<Db["run"]["findMany"]>[0]>["where"]>;
 
@@ -31,6 +32,11 @@ export interface RunTextSearch {
   recheck: boolean;
   /** The exact test (what the database match means, without wildcards). */
   matches(run: RunSearchFields): boolean;
+  /**
+   * What to ask the text index for candidates (lib/services/run-text-index.ts); null when the
+   * text is too short for trigrams, and runs are scanned instead.
+   */
+  index: TextIndexQuery | null;
 }
 
 /** The longest search text accepted (longer text is cut: nothing real is that long). */
@@ -75,9 +81,11 @@ export function runTextSearch(raw: string, provider: DatabaseProvider): RunTextS
     const hay = value.toLowerCase();
     return needles.some((n) => hay.includes(n));
   };
+  const intId = /^\d{1,15}$/.test(text) ? Number(text) : null;
   return {
     where: { OR: or },
     recheck: !pg && /[%_]/.test(text),
+    index: Array.from(text).length >= MIN_INDEXED_LENGTH ? { texts: jsonTexts, idPrefix, intId } : null,
     matches: (run) =>
       (idPrefix != null && run.uuid.startsWith(idPrefix)) ||
       String(run.id) === text ||
@@ -94,3 +102,35 @@ export const runSearchSelect = {
   id: true, uuid: true, externalId: true, metadata: true, errorMessage: true,
   payload: { select: { inputs: true, outputs: true } },
 } as const;
+
+/**
+ * Ids of runs matching `where` (which holds the text search's own `where`) from a cursor, one
+ * direction, in that order — through the text index: candidates come in growing batches,
+ * and only they are tested with `where` (and `matches`, when a second look is needed).
+ */
+export async function scanIndexedRunIds(
+  where: RunWhere, text: RunTextSearch & { index: TextIndexQuery }, workspaceId: number,
+  direction: ScanDirection, from: number | undefined, take: number,
+): Promise<number[]> {
+  const found: number[] = [];
+  let cursor = from;
+  let batch = Math.max(take * 2, 50);
+  for (;;) {
+    const candidates = await candidateBatch(text.index, workspaceId, direction, cursor, batch);
+    if (candidates.ids.length) {
+      const rows = await db.run.findMany({
+        where: { AND: [where, { id: { in: candidates.ids } }] },
+        orderBy: { id: direction === "older" ? "desc" : "asc" },
+        select: text.recheck ? runSearchSelect : { id: true },
+      });
+      for (const row of rows) {
+        if (text.recheck && !text.matches(row as RunSearchFields)) continue;
+        found.push(row.id);
+        if (found.length === take) return found;
+      }
+    }
+    if (candidates.done) return found;
+    cursor = candidates.boundary;
+    batch = Math.min(batch * 4, 5000);
+  }
+}

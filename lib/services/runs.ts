@@ -15,7 +15,7 @@ import { DuplicateRunKeyError, insertRun } from "./run-store";
 import { findWorkflow, resolveVersion, resolveVersionOf } from "./workflows";
 import { expectCallback, onRunEnded } from "./callbacks";
 import { databaseProvider } from "../db/config";
-import { runSearchSelect, runTextSearch, type RunTextSearch, type RunWhere } from "./run-search";
+import { runSearchSelect, runTextSearch, scanIndexedRunIds, type RunTextSearch, type RunWhere } from "./run-search";
 
 export interface StartRunRequest {
   workflow: string | number;
@@ -379,7 +379,9 @@ export async function listRuns(actor: Actor, query: ListRunsQuery = {}) {
     ...(Object.keys(created).length ? { createdAt: created } : {}),
     ...(text ? text.where : {}),
   };
-  const scan = (direction: ScanDirection, from: number | undefined, take: number) => scanRunIds(where, text, direction, from, take);
+  const scan = (direction: ScanDirection, from: number | undefined, take: number) =>
+    text?.index ? scanIndexedRunIds(where, { ...text, index: text.index }, actor.workspaceId, direction, from, take)
+      : scanRunIds(where, text, direction, from, take);
 
   let ids: number[];
   let hasOlder: boolean;

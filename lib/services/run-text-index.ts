@@ -1,0 +1,168 @@
+/**
+ * The text index behind history search: it lists *candidate* runs for a search text, newest
+ * first (or oldest first) from a keyset cursor, and the exact test of lib/services/run-search.ts
+ * then runs on those candidates only — so results are exactly what a full scan would give,
+ * at the cost of reading a few candidate rows instead of every run.
+ *
+ * The index holds the trigrams of each run's searchable text in up to three parts (external
+ * id + error message + metadata; inputs; outputs), kept current by database triggers
+ * (migration 20261123190000_run_text_index), so every write path — Prisma, the direct SQLite
+ * writes of run-store.ts, raw SQL — maintains it:
+ * - SQLite: "RunSearch", a contentless FTS5 table with the trigram tokenizer (rowid = run id
+ *   * 4 + part). It stores no text, only which rows hold which trigrams (detail=none); a
+ *   query asks for rows holding every trigram of the text, in rowid order, lazily.
+ * - PostgreSQL: flowdeck_search.run_text (run_id, part, workspace_id, body) with a pg_trgm
+ *   GIN index; `body ILIKE` finds the parts holding the text. The planner walks the primary
+ *   key newest-first when the text is common, and uses the trigram index when it is rare.
+ *   (It lives in its own schema so Prisma's schema diff never sees it.)
+ *
+ * Text shorter than three characters has no trigram: it is searched the old way (a scan).
+ */
+import { db } from "../db/client";
+import { databaseProvider } from "../db/config";
+import { directAll, hasDirectSqlite } from "../db/sqlite-direct";
+
+/** The shortest search text the trigram index can answer. */
+export const MIN_INDEXED_LENGTH = 3;
+
+export type ScanDirection = "older" | "newer";
+
+/** What the index is asked for one search. */
+export interface TextIndexQuery {
+  /** The text as typed, and (when different) as JSON stores it: a run matching either is a candidate. */
+  texts: string[];
+  /** A UUID prefix (lower-case hex and dashes), looked up in the run's uuid index. */
+  idPrefix: string | null;
+  /** An integer run id. */
+  intId: number | null;
+}
+
+/** Up to `limit` candidate run ids past `from`, in the scan's order; `full` when more may follow. */
+type Source = (direction: ScanDirection, from: number | undefined, limit: number) => Promise<{ ids: number[]; full: boolean }>;
+
+/**
+ * One batch of candidates from every source, merged: run ids past `from` in scan order, all
+ * of them up to `boundary` (inclusive). `done` when no source has more past what it returned.
+ */
+export async function candidateBatch(
+  query: TextIndexQuery, workspaceId: number, direction: ScanDirection, from: number | undefined, limit: number,
+): Promise<{ ids: number[]; boundary: number | undefined; done: boolean }> {
+  const sources: Source[] = [textSource(query.texts, workspaceId)];
+  if (query.idPrefix) sources.push(uuidSource(query.idPrefix, workspaceId));
+  if (query.intId !== null) sources.push(intIdSource(query.intId));
+  const results = await Promise.all(sources.map((s) => s(direction, from, limit)));
+  const older = direction === "older";
+  // A source that came back full has not been read past its last id: nothing beyond it is known.
+  let boundary: number | undefined;
+  for (const r of results) {
+    if (!r.full || r.ids.length === 0) continue;
+    const last = r.ids[r.ids.length - 1];
+    if (boundary === undefined || (older ? last > boundary : last < boundary)) boundary = last;
+  }
+  const merged = [...new Set(results.flatMap((r) => r.ids))]
+    .filter((id) => boundary === undefined || (older ? id >= boundary : id <= boundary))
+    .sort((a, b) => (older ? b - a : a - b));
+  return { ids: merged, boundary, done: boundary === undefined };
+}
+
+// ── Sources ──────────────────────────────────────────────────────────────────────────────
+
+/** Parts per run in the SQLite index's rowid space (run id * PARTS + part). */
+const PARTS = 4;
+
+function textSource(texts: string[], workspaceId: number): Source {
+  return databaseProvider() === "postgresql" ? pgTextSource(texts, workspaceId) : sqliteTextSource(texts);
+}
+
+/**
+ * FTS5 query: rows holding every trigram of one of the texts. Each trigram is its own quoted
+ * token (the index keeps no positions); the tokenizer folds case as it did when indexing.
+ */
+export function ftsTrigramQuery(texts: string[]): string {
+  return texts
+    .map((text) => {
+      const chars = Array.from(text);
+      const grams = new Set<string>();
+      for (let i = 0; i + 3 <= chars.length; i++) grams.add(chars.slice(i, i + 3).join(""));
+      return `(${[...grams].map((g) => `"${g.replace(/"/g, '""')}"`).join(" AND ")})`;
+    })
+    .join(" OR ");
+}
+
+function sqliteTextSource(texts: string[]): Source {
+  const match = ftsTrigramQuery(texts);
+  return async (direction, from, limit) => {
+    // Up to PARTS rows per run: ask for enough rows to name `limit` runs.
+    const rowLimit = limit * 3;
+    const older = direction === "older";
+    const sql = older
+      ? `SELECT rowid AS r FROM "RunSearch" WHERE "RunSearch" MATCH ? ${from === undefined ? "" : "AND rowid < ?"} ORDER BY rowid DESC LIMIT ?`
+      : `SELECT rowid AS r FROM "RunSearch" WHERE "RunSearch" MATCH ? ${from === undefined ? "" : "AND rowid >= ?"} ORDER BY rowid ASC LIMIT ?`;
+    const params: unknown[] = [match];
+    if (from !== undefined) params.push(older ? from * PARTS : (from + 1) * PARTS);
+    params.push(rowLimit);
+    const rows = hasDirectSqlite()
+      ? directAll(sql, ...params)
+      : await db.$queryRawUnsafe<{ r: number | bigint }[]>(sql, ...params);
+    const ids: number[] = [];
+    for (const row of rows) {
+      const id = Math.floor(Number(row.r) / PARTS);
+      if (ids[ids.length - 1] !== id) ids.push(id);
+    }
+    return { ids, full: rows.length === rowLimit };
+  };
+}
+
+/** LIKE's own escape character on PostgreSQL is the backslash: %, _ and \ match literally. */
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, "\\$&");
+
+function pgTextSource(texts: string[], workspaceId: number): Source {
+  const patterns = texts.map((t) => `%${escapeLike(t)}%`);
+  return async (direction, from, limit) => {
+    const older = direction === "older";
+    const params: unknown[] = [workspaceId, ...patterns];
+    const match = patterns.map((_, i) => `body ILIKE $${i + 2}`).join(" OR ");
+    let past = "";
+    if (from !== undefined) {
+      params.push(from);
+      // bigint: a cursor past the int4 range compares as what it is instead of failing.
+      past = `AND run_id ${older ? "<" : ">"} $${params.length}::bigint`;
+    }
+    params.push(limit);
+    const rows = await db.$queryRawUnsafe<{ id: number }[]>(
+      `SELECT run_id AS id FROM flowdeck_search.run_text WHERE workspace_id = $1 AND (${match}) ${past} ` +
+        `GROUP BY run_id ORDER BY run_id ${older ? "DESC" : "ASC"} LIMIT $${params.length}`,
+      ...params,
+    );
+    return { ids: rows.map((r) => Number(r.id)), full: rows.length === limit };
+  };
+}
+
+/** The smallest string greater than every string that starts with `prefix` (code unit order). */
+function prefixEnd(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+}
+
+function uuidSource(prefix: string, workspaceId: number): Source {
+  return async (direction, from, limit) => {
+    const older = direction === "older";
+    // A range on the uuid index (LIKE 'x%' cannot use it on SQLite), checked exactly too.
+    const rows = await db.run.findMany({
+      where: {
+        workspaceId, uuid: { gte: prefix, lt: prefixEnd(prefix), startsWith: prefix },
+        ...(from === undefined ? {} : { id: older ? { lt: from } : { gt: from } }),
+      },
+      orderBy: { id: older ? "desc" : "asc" },
+      take: limit,
+      select: { id: true },
+    });
+    return { ids: rows.map((r) => r.id), full: rows.length === limit };
+  };
+}
+
+function intIdSource(id: number): Source {
+  return async (direction, from) => {
+    const past = from === undefined || (direction === "older" ? id < from : id > from);
+    return { ids: past ? [id] : [], full: false };
+  };
+}
