@@ -223,6 +223,17 @@ describe("text index (candidates, then the exact test)", () => {
     expect(uuidsOf(await listRuns(a, { q: "HIPPOGRIFF" }))).toEqual([big]);
   });
 
+  it("finds a word wherever it falls against PostgreSQL's 2,000-character chunks", async () => {
+    // Stored as {"text":"…"}: the word starts 9 characters later in the JSON, so at 1,999 it
+    // crosses the end of the first chunk and lies whole only in the second (which starts at 1,800).
+    const pad = (n: number) => "y".repeat(n);
+    const [across, atStart] = await runEcho(a, [`${pad(1990)} chimera ${pad(3000)}`, `chimera2 ${pad(5000)}`]);
+    expect(uuidsOf(await listRuns(a, { q: "CHIMERA" }))).toEqual([atStart, across]);
+    expect(uuidsOf(await listRuns(a, { q: `${pad(150)} chimera` }))).toEqual([across]);
+    // A JSON form longer than the chunks' overlap is searched by scanning, with the same answer.
+    expect((await listRuns(a, { q: '"'.repeat(120) })).runs).toEqual([]);
+  });
+
   it("finds runs by a UUID prefix and by integer id; text under three characters is scanned instead", async () => {
     const [uuid] = await runEcho(a, ["zq"]);
     expect(uuidsOf(await listRuns(a, { q: uuid.slice(0, 8) }))).toContain(uuid);

@@ -11,7 +11,7 @@
  */
 import { db, type Db } from "../db/client";
 import type { DatabaseProvider } from "../db/config";
-import { candidateBatch, MIN_INDEXED_LENGTH, type ScanDirection, type TextIndexQuery } from "./run-text-index";
+import { candidateBatch, canUseTextIndex, type ScanDirection, type TextIndexQuery } from "./run-text-index";
 
 export type RunWhere = NonNullable<NonNullable<Parameters<Db["run"]["findMany"]>[0]>["where"]>;
 
@@ -85,7 +85,7 @@ export function runTextSearch(raw: string, provider: DatabaseProvider): RunTextS
   return {
     where: { OR: or },
     recheck: !pg && /[%_]/.test(text),
-    index: Array.from(text).length >= MIN_INDEXED_LENGTH ? { texts: jsonTexts, idPrefix, intId } : null,
+    index: canUseTextIndex(jsonTexts, provider) ? { texts: jsonTexts, idPrefix, intId } : null,
     matches: (run) =>
       (idPrefix != null && run.uuid.startsWith(idPrefix)) ||
       String(run.id) === text ||

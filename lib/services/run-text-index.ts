@@ -11,19 +11,33 @@
  * - SQLite: "RunSearch", a contentless FTS5 table with the trigram tokenizer (rowid = run id
  *   * 4 + part). It stores no text, only which rows hold which trigrams (detail=none); a
  *   query asks for rows holding every trigram of the text, in rowid order, lazily.
- * - PostgreSQL: flowdeck_search.run_text (run_id, part, workspace_id, body) with a pg_trgm
- *   GIN index; `body ILIKE` finds the parts holding the text. The planner walks the primary
- *   key newest-first when the text is common, and uses the trigram index when it is rare.
- *   (It lives in its own schema so Prisma's schema diff never sees it.)
+ * - PostgreSQL: flowdeck_search.run_text (run_id, part, chunk, workspace_id, body) with a
+ *   pg_trgm GIN index; each part is cut into overlapping chunks of 2,000 characters, so the
+ *   re-check of an index hit reads a chunk, not a 200 KB document. `body ILIKE` finds the
+ *   chunks holding the text; the planner walks the primary key newest-first when the text
+ *   is common and uses the trigram index when it is rare. (Its own schema keeps it out of
+ *   Prisma's schema diff.)
  *
  * Text shorter than three characters has no trigram: it is searched the old way (a scan).
  */
 import { db } from "../db/client";
-import { databaseProvider } from "../db/config";
+import { databaseProvider, type DatabaseProvider } from "../db/config";
 import { directAll, hasDirectSqlite } from "../db/sqlite-direct";
 
 /** The shortest search text the trigram index can answer. */
 export const MIN_INDEXED_LENGTH = 3;
+/**
+ * PostgreSQL stores each part in chunks that overlap by this many characters, so any text
+ * this long or shorter lies whole inside one chunk. A longer text (only a JSON form full
+ * of escapes can be) is searched by scanning instead.
+ */
+const CHUNK_OVERLAP = 200;
+
+/** Whether the index can answer a search for these texts on this database. */
+export function canUseTextIndex(texts: string[], provider: DatabaseProvider): boolean {
+  if (texts.some((t) => Array.from(t).length < MIN_INDEXED_LENGTH)) return false;
+  return provider === "sqlite" || texts.every((t) => t.length <= CHUNK_OVERLAP);
+}
 
 export type ScanDirection = "older" | "newer";
 
@@ -89,27 +103,38 @@ export function ftsTrigramQuery(texts: string[]): string {
     .join(" OR ");
 }
 
+/**
+ * FTS5 walks a doclist from one end and does not seek to a rowid bound (measured: the cost
+ * grows with the distance from the end it starts at), so both directions read from the
+ * newest end, where history is read: older pages stop after `limit` runs; a newer page
+ * reads the runs between the newest and the cursor and keeps the `limit` nearest the cursor.
+ */
 function sqliteTextSource(texts: string[]): Source {
   const match = ftsTrigramQuery(texts);
-  return async (direction, from, limit) => {
-    // Up to PARTS rows per run: ask for enough rows to name `limit` runs.
-    const rowLimit = limit * 3;
-    const older = direction === "older";
-    const sql = older
-      ? `SELECT rowid AS r FROM "RunSearch" WHERE "RunSearch" MATCH ? ${from === undefined ? "" : "AND rowid < ?"} ORDER BY rowid DESC LIMIT ?`
-      : `SELECT rowid AS r FROM "RunSearch" WHERE "RunSearch" MATCH ? ${from === undefined ? "" : "AND rowid >= ?"} ORDER BY rowid ASC LIMIT ?`;
-    const params: unknown[] = [match];
-    if (from !== undefined) params.push(older ? from * PARTS : (from + 1) * PARTS);
-    params.push(rowLimit);
-    const rows = hasDirectSqlite()
-      ? directAll(sql, ...params)
-      : await db.$queryRawUnsafe<{ r: number | bigint }[]>(sql, ...params);
+  const read = (sql: string, ...params: unknown[]): Promise<{ r: number | bigint }[]> | { r: number | bigint }[] =>
+    hasDirectSqlite() ? (directAll(sql, ...params) as { r: number }[]) : db.$queryRawUnsafe<{ r: number | bigint }[]>(sql, ...params);
+  const runIds = (rows: { r: number | bigint }[]) => {
     const ids: number[] = [];
     for (const row of rows) {
       const id = Math.floor(Number(row.r) / PARTS);
       if (ids[ids.length - 1] !== id) ids.push(id);
     }
-    return { ids, full: rows.length === rowLimit };
+    return ids;
+  };
+  return async (direction, from, limit) => {
+    if (direction === "older") {
+      // Up to three rows per run: ask for enough rows to name `limit` runs.
+      const rowLimit = limit * 3;
+      const rows = from === undefined
+        ? await read('SELECT rowid AS r FROM "RunSearch" WHERE "RunSearch" MATCH ? ORDER BY rowid DESC LIMIT ?', match, rowLimit)
+        : await read('SELECT rowid AS r FROM "RunSearch" WHERE "RunSearch" MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?', match, from * PARTS, rowLimit);
+      return { ids: runIds(rows), full: rows.length === rowLimit };
+    }
+    const newer = runIds(await read(
+      'SELECT rowid AS r FROM "RunSearch" WHERE "RunSearch" MATCH ? AND rowid >= ? ORDER BY rowid DESC', match, ((from ?? -1) + 1) * PARTS,
+    ));
+    const nearest = newer.slice(-limit).reverse();
+    return { ids: nearest, full: newer.length > limit };
   };
 }
 

@@ -1,33 +1,45 @@
 -- Text search index for the runs history (lib/services/run-text-index.ts).
 --
 -- flowdeck_search.run_text holds each run's searchable text in up to three parts (0 =
--- external id, error message and metadata; 1 = inputs; 2 = outputs) with a pg_trgm GIN
--- index, so `body ILIKE '%text%'` finds the runs that hold a text without reading every run;
--- the exact match is then tested on those candidates (lib/services/run-search.ts). It lives
--- in its own schema so Prisma's schema diff (public) never sees it. Triggers keep it current
--- on every write path. pg_trgm is a trusted extension: the database's owner may create it.
+-- external id, error message and metadata; 1 = inputs; 2 = outputs), cut into chunks of
+-- 2,000 characters that overlap by 200 (the longest search text), with a pg_trgm GIN index:
+-- `body ILIKE '%text%'` finds the runs that hold a text without reading every run, and
+-- re-checks only small chunks, never a whole large document. The exact match is then
+-- tested on those candidates (lib/services/run-search.ts). It lives in its own schema so
+-- Prisma's schema diff (public) never sees it. Triggers keep it current on every write path.
+-- pg_trgm is a trusted extension: the database's owner may create it.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE SCHEMA IF NOT EXISTS flowdeck_search;
 
 CREATE TABLE flowdeck_search.run_text (
     run_id integer NOT NULL REFERENCES "Run" ("id") ON DELETE CASCADE,
     part smallint NOT NULL,
+    chunk integer NOT NULL,
     workspace_id integer NOT NULL,
     body text NOT NULL,
-    PRIMARY KEY (run_id, part)
+    PRIMARY KEY (run_id, part, chunk)
 );
+
+-- Writes one part of a run (replacing what it held): chunk i is characters [1800 i, 1800 i + 2000).
+CREATE FUNCTION flowdeck_search.put_part(run integer, workspace integer, which smallint, doc text, replace boolean)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF replace THEN
+    DELETE FROM flowdeck_search.run_text WHERE run_id = run AND part = which;
+  END IF;
+  IF doc IS NOT NULL THEN
+    INSERT INTO flowdeck_search.run_text (run_id, part, chunk, workspace_id, body)
+      SELECT run, which, i, workspace, substr(doc, i * 1800 + 1, 2000)
+      FROM generate_series(0, greatest(0, (length(doc) - 201) / 1800)) AS i;
+  END IF;
+END $$;
 
 CREATE FUNCTION flowdeck_search.index_run() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF NEW."externalId" IS NULL AND NEW."errorMessage" IS NULL AND NEW."metadata" = '{}' THEN
-    IF TG_OP = 'UPDATE' THEN
-      DELETE FROM flowdeck_search.run_text WHERE run_id = NEW."id" AND part = 0;
-    END IF;
-  ELSE
-    INSERT INTO flowdeck_search.run_text (run_id, part, workspace_id, body)
-    VALUES (NEW."id", 0, NEW."workspaceId", concat_ws(E'\n', NEW."externalId", NEW."errorMessage", NEW."metadata"))
-    ON CONFLICT (run_id, part) DO UPDATE SET body = EXCLUDED.body;
-  END IF;
+  PERFORM flowdeck_search.put_part(NEW."id", NEW."workspaceId", 0::smallint,
+    CASE WHEN NEW."externalId" IS NULL AND NEW."errorMessage" IS NULL AND NEW."metadata" = '{}' THEN NULL
+         ELSE concat_ws(E'\n', NEW."externalId", NEW."errorMessage", NEW."metadata") END,
+    TG_OP = 'UPDATE');
   RETURN NULL;
 END $$;
 
@@ -42,18 +54,10 @@ CREATE TRIGGER run_text_update AFTER UPDATE OF "externalId", "errorMessage", "me
 CREATE FUNCTION flowdeck_search.index_payload() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' OR NEW."inputs" IS DISTINCT FROM OLD."inputs" THEN
-    INSERT INTO flowdeck_search.run_text (run_id, part, workspace_id, body)
-    VALUES (NEW."runId", 1, NEW."workspaceId", NEW."inputs")
-    ON CONFLICT (run_id, part) DO UPDATE SET body = EXCLUDED.body;
+    PERFORM flowdeck_search.put_part(NEW."runId", NEW."workspaceId", 1::smallint, NEW."inputs", TG_OP = 'UPDATE');
   END IF;
-  IF TG_OP = 'INSERT' OR NEW."outputs" IS DISTINCT FROM OLD."outputs" THEN
-    IF NEW."outputs" IS NULL THEN
-      DELETE FROM flowdeck_search.run_text WHERE run_id = NEW."runId" AND part = 2;
-    ELSE
-      INSERT INTO flowdeck_search.run_text (run_id, part, workspace_id, body)
-      VALUES (NEW."runId", 2, NEW."workspaceId", NEW."outputs")
-      ON CONFLICT (run_id, part) DO UPDATE SET body = EXCLUDED.body;
-    END IF;
+  IF (TG_OP = 'INSERT' AND NEW."outputs" IS NOT NULL) OR (TG_OP = 'UPDATE' AND NEW."outputs" IS DISTINCT FROM OLD."outputs") THEN
+    PERFORM flowdeck_search.put_part(NEW."runId", NEW."workspaceId", 2::smallint, NEW."outputs", TG_OP = 'UPDATE');
   END IF;
   RETURN NULL;
 END $$;
@@ -66,11 +70,17 @@ CREATE TRIGGER run_text_payload_update AFTER UPDATE OF "inputs", "outputs" ON "R
   EXECUTE FUNCTION flowdeck_search.index_payload();
 
 -- The runs already stored, then the index (faster built once than row by row).
-INSERT INTO flowdeck_search.run_text (run_id, part, workspace_id, body)
-  SELECT "id", 0, "workspaceId", concat_ws(E'\n', "externalId", "errorMessage", "metadata") FROM "Run"
-  WHERE "externalId" IS NOT NULL OR "errorMessage" IS NOT NULL OR "metadata" <> '{}';
-INSERT INTO flowdeck_search.run_text (run_id, part, workspace_id, body) SELECT "runId", 1, "workspaceId", "inputs" FROM "RunPayload";
-INSERT INTO flowdeck_search.run_text (run_id, part, workspace_id, body)
-  SELECT "runId", 2, "workspaceId", "outputs" FROM "RunPayload" WHERE "outputs" IS NOT NULL;
+INSERT INTO flowdeck_search.run_text (run_id, part, chunk, workspace_id, body)
+  SELECT r."id", 0, i, r."workspaceId", substr(r.doc, i * 1800 + 1, 2000)
+  FROM (SELECT "id", "workspaceId", concat_ws(E'\n', "externalId", "errorMessage", "metadata") AS doc FROM "Run"
+        WHERE "externalId" IS NOT NULL OR "errorMessage" IS NOT NULL OR "metadata" <> '{}') AS r,
+       generate_series(0, greatest(0, (length(r.doc) - 201) / 1800)) AS i;
+INSERT INTO flowdeck_search.run_text (run_id, part, chunk, workspace_id, body)
+  SELECT "runId", 1, i, "workspaceId", substr("inputs", i * 1800 + 1, 2000)
+  FROM "RunPayload", generate_series(0, greatest(0, (length("inputs") - 201) / 1800)) AS i;
+INSERT INTO flowdeck_search.run_text (run_id, part, chunk, workspace_id, body)
+  SELECT "runId", 2, i, "workspaceId", substr("outputs", i * 1800 + 1, 2000)
+  FROM "RunPayload", generate_series(0, greatest(0, (length("outputs") - 201) / 1800)) AS i
+  WHERE "outputs" IS NOT NULL;
 CREATE INDEX run_text_body_trgm ON flowdeck_search.run_text USING gin (body gin_trgm_ops);
 ANALYZE flowdeck_search.run_text;
