@@ -257,6 +257,9 @@ describe.skipIf(skip)("secrets never come back out", () => {
     const scan = await findInDatabase(needles());
     expect(scan.hits).toEqual([]);
     expect(scan.rows).toBeGreaterThan(50);
+    // The scan does read the secrets' rows: it finds what is stored there (the sealed value).
+    const sealed = (await db.secret.findFirstOrThrow({ where: { workspaceId: t.owner.workspaceId, name: "plain" } })).ciphertext;
+    expect((await findInDatabase([sealed])).hits.some((h) => h.table.includes('"Secret"'))).toBe(true);
     // The values are there, sealed: each secret row decrypts back (read by the executor only).
     expect(await db.secret.count({ where: { workspaceId: t.owner.workspaceId } })).toBeGreaterThanOrEqual(7);
   });

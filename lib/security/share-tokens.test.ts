@@ -105,6 +105,8 @@ describe.skipIf(skip)("share-link tokens", () => {
     const scan = await findInDatabase([...tokens, token, t.invitation.token]);
     expect(scan.hits).toEqual([]);
     expect(scan.rows).toBeGreaterThan(200);
+    // The scan does read the links' rows: it finds what is stored there (a hash).
+    expect((await findInDatabase([sha256Hex(token)])).hits.some((h) => h.table.includes('"ShareLink"'))).toBe(true);
   });
 
   it("opens its own run's page and stream: that run's result, not another run's, not the inputs", async () => {

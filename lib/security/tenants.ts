@@ -192,9 +192,16 @@ export async function findInDatabase(needles: string[]): Promise<{ hits: { table
   let rows = 0;
   const tables = await listTables();
   for (const table of tables) {
-    const all = await db.$queryRawUnsafe<Record<string, unknown>[]>(`SELECT * FROM ${table}`);
+    // Every value as text (blobs included, as their bytes), whatever the column types are.
+    let sql = `SELECT x::text AS "row" FROM ${table} x`;
+    if (databaseProvider() === "sqlite") {
+      const columns = await db.$queryRawUnsafe<{ name: string }[]>(`SELECT name FROM pragma_table_info('${table.slice(1, -1)}')`);
+      if (columns.length === 0) continue;
+      sql = `SELECT ${columns.map((c) => `CAST("${c.name}" AS TEXT) AS "${c.name}"`).join(", ")} FROM ${table}`;
+    }
+    const all = await db.$queryRawUnsafe<Record<string, unknown>[]>(sql);
     rows += all.length;
-    const text = JSON.stringify(all, (_k, v) => (typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString("latin1") : v));
+    const text = JSON.stringify(all);
     for (const needle of needles) if (text.includes(needle)) hits.push({ table, needle: `${needle.slice(0, 6)}…` });
   }
   return { hits, tables: tables.length, rows };
