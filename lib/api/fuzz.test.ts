@@ -18,8 +18,8 @@
  *
  * Reproduce: the seed is printed (FUZZ_SEED=<n> replays the same choices); FUZZ_ONLY=<family
  * prefix,…> runs some families; FUZZ_SCALE=<x> multiplies case counts and budget;
- * FUZZ_LANES=<n> sets how many lanes run at once (default 2; with 1, half-stored uploads are caught
- * per case, else once at the end);
+ * FUZZ_LANES=<n> sets how many lanes run at once (default 1, where half-stored uploads are caught
+ * per case; with more, once at the end);
  * FUZZ_COLLECT=1 runs every case and reports all failures at the end.
  */
 import fc from "fast-check";
@@ -45,11 +45,11 @@ const SEED = Number(process.env.FUZZ_SEED ?? (Date.now() % 2_147_483_647));
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
 const ONLY = process.env.FUZZ_ONLY?.split(",").filter(Boolean) ?? [];
 const COLLECT = process.env.FUZZ_COLLECT === "1";
-const LANES = Math.max(1, Number(process.env.FUZZ_LANES ?? 2));
+const LANES = Math.max(1, Number(process.env.FUZZ_LANES ?? 1));
 /** Cases every family sends even past its time (so a slow machine still touches every route). */
 const MIN_CASES = 5;
 /** Wall-clock budget for all cases together (the server start and the checks after come on top). */
-const BUDGET_MS = Number(process.env.FUZZ_BUDGET_MS ?? 40_000);
+const BUDGET_MS = Number(process.env.FUZZ_BUDGET_MS ?? 50_000);
 
 /** Cases per family at FUZZ_SCALE=1; families that start runs or take bodies get more. */
 const RUNS: Record<string, number> = {
@@ -71,6 +71,19 @@ interface Tally {
   cases: number;
   byClass: Record<string, number>;
   ms: number;
+}
+
+/**
+ * Known, upstream: a multipart POST whose body does not parse, sent to a path none of our
+ * routes serves (a page, or nothing: `/api/v1/workflows/../run` is `/api/v1/run`), is a 500
+ * from Next.js itself — its server-action handling reads any multipart POST at a page path as
+ * a possible no-JavaScript form submission and fails on `request.formData()`. A well-formed
+ * one gets its 400 "Invalid Server Action request". Only this exact failure is let through.
+ */
+function upstreamFormDataFailure(c: HttpCase, res: HttpResult, printed: string): boolean {
+  return res.status === 500 && c.method === "POST" && !!c.mayMissRoute
+    && /^multipart\/form-data/i.test(Object.entries(c.headers).find(([k]) => k.toLowerCase() === "content-type")?.[1] ?? "")
+    && /Failed to parse body as FormData/.test(printed);
 }
 
 function describeWs(c: WsCase): string {
@@ -100,6 +113,7 @@ describe.skipIf(skip)("fuzz: generated requests against every route", () => {
   let checkedFully = 0;
   let checkedSyncOnly = 0;
   let skipped = 0;
+  const knownUpstream: string[] = [];
   let serverLog = "";
   /** Where the time goes (ms, summed over lanes): sending and reading, the snapshot after, waiting for runs to end. */
   const phases = { send: 0, snapshot: 0, settle: 0 };
@@ -204,10 +218,16 @@ describe.skipIf(skip)("fuzz: generated requests against every route", () => {
     tally.byClass[cls] = (tally.byClass[cls] ?? 0) + 1;
 
     const problems: string[] = [];
-    if (res.status >= 500 || res.status < 100) problems.push(`status ${res.status}`);
+    if (upstreamFormDataFailure(c, res, serverLog.slice(logFrom))) {
+      // Reported in the summary, not failed on: Next.js's own answer outside every route of ours.
+      knownUpstream.push(`${c.method} ${c.target.slice(0, 120)}`);
+    } else if (res.status >= 500 || res.status < 100) problems.push(`status ${res.status}`);
     if (server.process.exitCode != null || server.process.signalCode != null) problems.push("the server process exited");
     const shape = errorBodyProblem(c, res);
     if (shape) problems.push(shape);
+    // Next.js logs an uncaught exception and carries on; it is still a crash of that request.
+    // (Printed output may trail its answer a little: the case beside it may be the one.)
+    if (/uncaughtException|unhandledRejection/.test(serverLog.slice(logFrom))) problems.push("the server logged an uncaught exception");
 
     const refused = res.status >= 300;
     const readOnly = c.method === "GET" || c.method === "HEAD";
@@ -287,7 +307,9 @@ describe.skipIf(skip)("fuzz: generated requests against every route", () => {
     console.log(
       `[fuzz] ${sent} cases sent of ${total} planned in ${Date.now() - started} ms over ${LANES} lane(s), ${skipped} left unsent past their family's time ` +
       `(seed ${SEED}, load ${os.loadavg()[0].toFixed(1)}); refused/GET checked on every table: ${checkedFully}, on sync tables only: ${checkedSyncOnly}; ` +
-      `lane time: send ${phases.send} ms, snapshot ${phases.snapshot} ms, settle ${phases.settle} ms\n${rows.join("\n")}`,
+      `lane time: send ${phases.send} ms, snapshot ${phases.snapshot} ms, settle ${phases.settle} ms` +
+      `${knownUpstream.length ? `\nknown upstream (Next.js 500 on an unparsable multipart POST outside our routes): ${knownUpstream.length}: ${knownUpstream.slice(0, 5).join(", ")}` : ""}` +
+      `\n${rows.join("\n")}`,
     );
     if (failures.length) throw new Error(`${failures.length} failing case(s) (seed ${SEED}):\n\n${failures.slice(0, 20).join("\n\n")}`);
     for (const r of results) if (r.status === "rejected") throw r.reason;
