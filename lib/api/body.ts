@@ -65,7 +65,7 @@ async function readText(req: Request, maxBytes: number): Promise<string> {
     if (step.done) break;
     size += step.value.byteLength;
     if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
+      discardRest(reader);
       throw tooLarge();
     }
     chunks.push(step.value);
@@ -134,6 +134,60 @@ export function nestingDepth(value: unknown, limit = Infinity): number {
     }
   }
   return deepest;
+}
+
+// ── Bodies read only in part ─────────────────────────────────────────────────────────────
+
+/** Most of an abandoned body read and dropped before it is cancelled after all. */
+const DRAIN_LIMIT = 256 * 1024 * 1024;
+
+/**
+ * Reads the rest of a body nobody wants and drops it (in the background, up to DRAIN_LIMIT
+ * bytes, then it is cancelled). Cancelling at once is what breaks: Next.js feeds a route's
+ * request body from the socket's 'data' events into a web stream without a cancel handler,
+ * so every chunk that arrives after a cancel throws in its listener (an uncaught exception
+ * in the server, for each refused upload that was still arriving).
+ */
+export function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>): void {
+  void (async () => {
+    let seen = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        seen += value.byteLength;
+        if (seen > DRAIN_LIMIT) {
+          await reader.cancel();
+          return;
+        }
+      }
+    } catch {
+      /* the client went away */
+    }
+  })();
+}
+
+/** A request body as a Node stream that, destroyed before its end, drains the rest (discardRest). */
+function bodyReadable(body: ReadableStream<Uint8Array>): Readable {
+  const reader = body.getReader();
+  let ended = false;
+  return new Readable({
+    read() {
+      reader.read().then(
+        ({ done, value }) => {
+          if (done) {
+            ended = true;
+            this.push(null);
+          } else this.push(value);
+        },
+        (error: unknown) => this.destroy(error as Error),
+      );
+    },
+    destroy(error, callback) {
+      if (!ended) discardRest(reader);
+      callback(error);
+    },
+  });
 }
 
 // ── multipart/form-data, streamed ────────────────────────────────────────────────────────
@@ -248,13 +302,15 @@ export async function readMultipartBody(req: Request, limits: MultipartLimits): 
       ),
     );
   });
-  parser.on("field", (name, value, info) => {
+  parser.on("field", (name, value: string | undefined, info) => {
     if (info.valueTruncated) fail(new ApiRequestError(413, "payload_too_large", `The field '${name}' is larger than ${maxFieldBytes} bytes`));
+    // Busboy hands out no value for a text part in a charset it cannot decode (e.g. UTF-16).
+    else if (typeof value !== "string") fail(new ApiRequestError(400, "invalid_body", `The field '${name}' could not be decoded (${info.mimeType})`));
     else entries.push({ name, value });
   });
   parser.on("fieldsLimit", () => fail(new ApiRequestError(400, "too_many_fields", `At most ${maxFields} form fields per request`)));
 
-  const source = req.body ? Readable.fromWeb(req.body as import("node:stream/web").ReadableStream) : Readable.from([]);
+  const source = req.body ? bodyReadable(req.body) : Readable.from([]);
   const meter = new MeteredStream(maxBytes);
   try {
     await pipeline(source, meter, parser);
@@ -279,7 +335,7 @@ export async function readMultipartBody(req: Request, limits: MultipartLimits): 
   return {
     get: (name) => values(name)[0] ?? null,
     getAll: values,
-    files: (...names) => entries.filter((e) => names.includes(e.name) && typeof e.value !== "string").map((e) => e.value as StagedUpload),
+    files: (...names) => entries.filter((e) => names.includes(e.name) && e.value !== null && typeof e.value === "object").map((e) => e.value as StagedUpload),
     discard: () => discardStagedUploads(staged),
   };
 }
