@@ -49,5 +49,6 @@ export function errorBodyProblem(c: HttpCase, r: HttpResult): string | null {
   }
   const result = SHAPES[c.shape](r.status).safeParse(body);
   if (result.success) return null;
+  if (c.altShape && c.altShape !== "none" && SHAPES[c.altShape](r.status).safeParse(body).success) return null;
   return `4xx body is not ${c.shape}'s error shape: ${result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`;
 }

@@ -19,6 +19,8 @@ export interface HttpCase {
   body?: Buffer;
   /** The error body shape this route promises for a 4xx. */
   shape: ErrorShape;
+  /** Another route's shape that is fine too: the path reaches that route (a documented overlap). */
+  altShape?: ErrorShape;
   /**
    * The target may no longer reach the route (a path parameter with `/`, `..`, an empty
    * segment…): a 404 from the router (no route body) is then fine.

@@ -10,7 +10,7 @@
  */
 import fc from "fast-check";
 import YAML from "yaml";
-import type { HttpCase } from "./http-case";
+import type { ErrorShape, HttpCase } from "./http-case";
 import { applyMutations, mutationArb, nastyStrings, nastyValue, RawJson, toJsonText } from "./values";
 
 export type JsonSchema = { [key: string]: unknown };
@@ -46,6 +46,12 @@ export interface FuzzPools {
   bodyHints: Record<string, fc.Arbitrary<unknown>>;
   /** Values for query parameters and headers by name (`*` for any operation). */
   paramHints: Record<string, fc.Arbitrary<string>>;
+  /**
+   * Path parameter values with which the path reaches another route (documented overlaps, e.g.
+   * a workflow named `executions` is Datalab's /workflows/executions/{id}): param → value → that
+   * route's error shape.
+   */
+  shadowedPaths?: Record<string, Record<string, ErrorShape>>;
   /** Good whole bodies by operationId, mutated like generated ones. */
   exampleBodies?: Record<string, fc.Arbitrary<unknown>>;
   /** Credential headers: mostly a valid key, sometimes none or a bad one. */
@@ -376,8 +382,10 @@ function validOperationCaseArb(doc: OpenApiDocument, ref: OperationRef, pools: F
   return fc.record({ decided, path: ownPath, query: ownQuery, body: ownBody, auth: pools.goodAuth, multipart: multipart ?? fc.constant(null), mutation }).map((r) => {
     const notes = ["well-formed", r.auth.note, r.decided.note ?? ""];
     let target = `${base}${ref.path}`;
+    let altShape: ErrorShape | undefined;
     pathParams.forEach((p, i) => {
       const value = r.decided.pathParams?.[p.name] ?? (r.path[i] as string);
+      altShape ??= pools.shadowedPaths?.[p.name]?.[value];
       target = target.replace(`{${p.name}}`, encodeSegment(value, false));
       notes.push(`${p.name}=${JSON.stringify(value)}`);
     });
@@ -403,6 +411,7 @@ function validOperationCaseArb(doc: OpenApiDocument, ref: OperationRef, pools: F
       headers: { ...r.auth.headers, ...(r.decided.headers ?? {}), ...encoded.headers },
       body: encoded.body,
       shape: "flowdeck" as const,
+      altShape,
       notes: [...notes, encoded.note].filter(Boolean),
     };
   });
@@ -416,15 +425,17 @@ function hostileOperationCaseArb(doc: OpenApiDocument, ref: OperationRef, pools:
   const pathArb = fc.tuple(...pathParams.map((p) => fc.tuple(paramArb(ctx, p, pools), fc.nat(9)))).map((values) => {
     let target = `${base}${ref.path}`;
     let miss = false;
+    let altShape: ErrorShape | undefined;
     const notes: string[] = [];
     pathParams.forEach((p, i) => {
       const [value, pick] = values[i] as [string, number];
       const raw = pick === 0;
+      altShape ??= pools.shadowedPaths?.[p.name]?.[value];
       target = target.replace(`{${p.name}}`, encodeSegment(value, raw));
       if (mayLeaveSegment(value, raw)) miss = true;
       notes.push(`${p.name}=${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)}${raw ? " (raw)" : ""}`);
     });
-    return { target, miss, notes };
+    return { target, miss, notes, altShape };
   });
 
   const queryArb = fc.tuple(
@@ -491,6 +502,7 @@ function hostileOperationCaseArb(doc: OpenApiDocument, ref: OperationRef, pools:
     headers: { ...r.odd.headers, ...r.auth.headers, ...r.headers, ...r.body.headers },
     body: r.body.body,
     shape: "flowdeck" as const,
+    altShape: r.path.altShape,
     mayMissRoute: r.path.miss,
     notes: [r.auth.note, ...r.path.notes, r.body.note, r.odd.note].filter(Boolean),
   }));

@@ -378,6 +378,8 @@ export function flowdeckPools(shared: SharedPools): FuzzPools {
       { weight: 2, arbitrary: authArb(world, "x-api-key", [["admin (X-API-Key)", world.keys.admin, 3]]) },
     ),
     multipart: () => shared.multipart(["file"], {}),
+    // docs/compat/datalab.md: by name, a workflow `executions` reaches Datalab's execution route.
+    shadowedPaths: { workflow: { executions: "fastapi" } },
     goodAuth: fc.oneof(
       { weight: 6, arbitrary: fc.constant({ headers: { authorization: `Bearer ${world.keys.admin}` }, note: "key admin" }) },
       { weight: 2, arbitrary: fc.constant({ headers: { "x-api-key": world.keys.admin }, note: "key admin (X-API-Key)" }) },
