@@ -45,11 +45,25 @@ export class ConflictError extends DomainError {
   }
 }
 
+/** Most detail items an error carries, and most of their messages in its message. */
+export const MAX_ERROR_DETAILS = 100;
+const MAX_MESSAGE_ITEMS = 20;
+
+/**
+ * A request that does not validate. Its detail is capped (the rest counted in one last item):
+ * a 1 MB body of a wrong-typed list holds hundreds of thousands of problems, and answering
+ * each of them would turn a small request into a response of tens of megabytes.
+ */
 export class ValidationError extends DomainError {
-  constructor(
-    readonly detail: ErrorDetail[],
-    message = detail.map((d) => d.msg).join("; ") || "Invalid request",
-  ) {
-    super("validation_error", message);
+  readonly detail: ErrorDetail[];
+
+  constructor(detail: ErrorDetail[], message?: string) {
+    const shown = detail.slice(0, MAX_ERROR_DETAILS);
+    const more = detail.length - shown.length;
+    super("validation_error", message ?? (
+      (detail.slice(0, MAX_MESSAGE_ITEMS).map((d) => d.msg).join("; ") || "Invalid request") +
+      (detail.length > MAX_MESSAGE_ITEMS ? `; … ${detail.length} problems in all` : "")
+    ));
+    this.detail = more > 0 ? [...shown, { loc: [], msg: `${more} more problems not listed`, type: "too_many_errors" }] : shown;
   }
 }
