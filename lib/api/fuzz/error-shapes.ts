@@ -35,12 +35,14 @@ const SHAPES: Record<Exclude<ErrorShape, "none">, (status: number) => z.ZodType>
 export function errorBodyProblem(c: HttpCase, r: HttpResult): string | null {
   if (r.status < 400 || r.status >= 500 || c.shape === "none") return null;
   const type = String(r.headers["content-type"] ?? "");
-  // The router's own answers: no route matched (HTML or empty 404), or a method the route lacks.
+  // The router's own answers: a method the route lacks, or a path that left our routes (Next.js
+  // answers those itself: its 404 page, or its 400 for a POST it reads as a server action).
   if (r.status === 405) return null;
-  if (r.status === 404 && c.mayMissRoute && !type.includes("json")) return null;
+  if (c.mayMissRoute && !type.includes("json")) return null;
   // A path that is not valid percent-encoding is refused by the server before any route.
   if (r.status === 400 && malformedPath(c.target)) return null;
   if (!type.includes("application/json")) return `4xx without a JSON body (content-type '${type}')`;
+  if (r.truncated) return `4xx body larger than ${Math.round(r.body.byteLength / 1024)} KB (an error answer should be small)`;
   let body: unknown;
   try {
     body = JSON.parse(r.body.toString("utf8"));
