@@ -4,6 +4,7 @@
  */
 import { db } from "../db/client";
 import { hasDirectPg, pgDirectQuery } from "../db/pg-direct";
+import { INT4_MAX, INT4_MIN } from "../db/pg-values";
 import { directAll, hasDirectSqlite, sqliteDate } from "../db/sqlite-direct";
 import type { RunDoc, RunSummaryDoc } from "../schemas/api-runs";
 import type { RunStatus } from "../schemas/run";
@@ -167,6 +168,9 @@ function pgDate(value: unknown): Date | null {
 }
 
 async function readDirectPg(where: DocumentWhere, withStepOutputs: boolean): Promise<DocumentRows | null> {
+  // Run ids are int4 on PostgreSQL, which refuses a larger number as a parameter (a 500 for
+  // /workflow-version-execution-results?…=99999999999): no run has such an id.
+  if ("id" in where && (where.id > INT4_MAX || where.id < INT4_MIN)) return null;
   const [r] = "uuid" in where
     ? await pgDirectQuery(`${DOC_RUN_SQL_PG} WHERE r."workspaceId" = $1 AND r."uuid" = $2`, [where.workspaceId, where.uuid])
     : "workspaceId" in where
