@@ -345,8 +345,8 @@ export function flowdeckPools(shared: SharedPools): FuzzPools {
       "*:label": shared.label,
       "*:q": fc.oneof(fc.string({ maxLength: 20 }), pick("%", "_", "\\", "fuzzer", "Ada", "'", "\"")),
       "*:limit": pick("1", "0", "-1", "100", "101", "1000000", "abc", "2.5"),
-      "*:Last-Event-ID": pick("0", "1", "3", "-1", "999999", "abc", "1.5", ""),
-      "*:after": pick("0", "2", "-1", "1e3", "99999999999999999999"),
+      "*:Last-Event-ID": pick("0", "1", "3", "-1", "999999", "3000000000", "abc", "1.5", ""),
+      "*:after": pick("0", "2", "-1", "1e3", "3000000000", "99999999999999999999"),
     },
     bodyHints: {
       "*:inputs": shared.runInputs,
