@@ -5,11 +5,13 @@
  *   npx tsx bench/history.ts [--url=file:./data/bench-history/flowdeck.db | postgres://…] [--samples=100] [--budget=12]
  *   npx tsx bench/history.ts --via=service     # the same queries through the services, in this process (no server)
  *   npx tsx bench/history.ts --only=search      # only the cases whose name contains the text
+ *   npx tsx bench/history.ts --kind=list        # only one kind of case: list | search | detail
  *
  * For each case, two figures (over HTTP):
  *   - API: GET /api/v1/runs with the filter (the bench API key), the body read in full;
  *   - page: the console page's data request, as the browser makes it on client navigation
- *     (GET /w/demo/runs?… with `RSC: 1` and a signed-in session cookie), read in full.
+ *     from the history page (GET /w/demo/runs?… with `RSC: 1`, the router state of the
+ *     history page and a signed-in session cookie), read in full.
  * Cases: the newest page, each filter (status, workflow, label, version, origin, time range),
  * a cursor page deep in the list, text search (rare term, common term, UUID prefix, external
  * id, a term only inside large payloads, a term found nowhere), and the run with 10,000
@@ -32,10 +34,23 @@ const url = arg("url") ?? process.env.DATABASE_URL ?? "file:./data/bench-history
 const SAMPLES = Number(arg("samples") ?? 100);
 const BUDGET_MS = Number(arg("budget") ?? 12) * 1000;
 const VIA = (arg("via") ?? "http") as "http" | "service";
-/** Only the cases whose name contains this text (e.g. --only=search). */
+/** Only the cases whose name contains this text (e.g. --only=search), or of one kind (--kind=list|search|detail). */
 const ONLY = arg("only");
-const PORT = Number(arg("port") ?? process.env.BENCH_PORT ?? 3391);
+const KIND = arg("kind");
+/** A free port (or --port): two benches never talk to each other's server. */
+const PORT = Number(arg("port") ?? process.env.BENCH_PORT ?? (await freePort()));
 const ORIGIN = `http://127.0.0.1:${PORT}`;
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const probe = createServer().once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
 const root = path.resolve(import.meta.dirname, "..");
 process.env.DATABASE_URL = url;
 process.env.FLOWDECK_SECRET_KEY ??= "bench";
@@ -191,6 +206,8 @@ async function httpFigures(t: Awaited<ReturnType<typeof benchTargets>>, all: Cas
     }
   };
   process.on("exit", stop);
+  let exited = false;
+  server.once("exit", () => (exited = true));
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => process.exit(130));
   const pool = new Pool(ORIGIN, { connections: 4, pipelining: 1, bodyTimeout: 120_000, headersTimeout: 120_000 });
   try {
@@ -203,12 +220,17 @@ async function httpFigures(t: Awaited<ReturnType<typeof benchTargets>>, all: Cas
       } catch {
         // not up yet
       }
+      if (exited) throw new Error("the server exited before it answered (see its output above)");
       if (i > 3600) throw new Error("server did not start");
       await new Promise((r) => setTimeout(r, 500));
     }
     const cookie = await signIn();
     const api = { authorization: `Bearer ${BENCH_API_KEY}` };
-    const rsc = { rsc: "1", cookie };
+    // A client navigation from the (unfiltered) history page: the browser sends the router
+    // state it shows, so the server renders only the segments that change (not the layout).
+    const historyPageState = ["", { children: ["w", { children: [["workspace", BENCH_WORKSPACE, "d", null], {
+      children: ["runs", { children: ["__PAGE__", {}, null, null] }, null, null] }, null, null] }, null, null] }, null, null];
+    const rsc = { rsc: "1", cookie, "next-router-state-tree": encodeURIComponent(JSON.stringify(historyPageState)) };
     // Next.js answers an RSC request whose `_rsc` cache-busting value does not match its
     // headers with a redirect to the right one; the browser computes it, here it is learned once.
     let rscParam: string | null = null;
@@ -274,7 +296,12 @@ async function serviceFigures(t: Awaited<ReturnType<typeof benchTargets>>, all: 
   const { getActorForUser } = await import("../lib/services/users");
   const { listRuns } = await import("../lib/services/runs");
   const { getRunDocument } = await import("../lib/services/run-documents");
-  const { listRunEventsAfter } = await import("../lib/services/run-events");
+  const { listRunEventsAfter, toFrame } = await import("../lib/services/run-events");
+  const { db } = await import("../lib/db/client");
+  const { getRunDetail } = await import("../lib/services/runs");
+  const { loadRunPageData } = await import("../lib/services/run-page");
+  const { getRunLineage, listReusedSteps } = await import("../lib/services/run-lineage");
+  const { applyRunEvents, initialRunViewState } = await import("../components/runs/run-view-state");
   const { findWorkflow } = await import("../lib/services/workflows");
   const actor = await getActorForUser(t.userId, BENCH_WORKSPACE);
   for (const c of all) {
@@ -282,6 +309,18 @@ async function serviceFigures(t: Awaited<ReturnType<typeof benchTargets>>, all: 
     if (c.kind === "detail") {
       figures["run doc"] = await measure(async () => void (await getRunDocument(actor, t.long.uuid, {})));
       figures.events = await measure(async () => (await listRunEventsAfter(t.long.id, 0, 20_000)).length);
+      // The same read through Prisma (what listRunEventsAfter did before it read directly).
+      figures["events (Prisma)"] = await measure(async () => (await db.runEvent.findMany({
+        where: { runId: t.long.id }, orderBy: { seq: "asc" }, select: { seq: true, type: true, data: true, createdAt: true },
+      })).map(toFrame).length);
+      // What the run page's server component does before rendering (app/w/[workspace]/runs/[run]/page.tsx).
+      figures["page data"] = await measure(async () => {
+        const run = await getRunDetail(actor, t.long.uuid);
+        const [{ stepSpecs, frames, definition }] = await Promise.all([loadRunPageData(run), getRunDocument(actor, run.uuid), getRunLineage(actor, run)]);
+        const reused = await listReusedSteps(actor, run, definition);
+        applyRunEvents(initialRunViewState(stepSpecs, run.status, reused.map((r) => ({ stepId: r.stepId, output: r.output, durationMs: r.durationMs ?? undefined }))), frames);
+        return frames.length;
+      });
     } else {
       const a = c.api!;
       figures.listRuns = await measure(async () => {
@@ -321,7 +360,7 @@ function printRow(c: Case, figures: Record<string, Figure>) {
 const load = () => os.loadavg().map((x) => x.toFixed(1)).join(" ");
 const targets = await benchTargets();
 console.log(`history bench: ${provider}, ${targets.n} runs in '${BENCH_WORKSPACE}', via ${VIA}, ${SAMPLES} samples / ${BUDGET_MS / 1000} s per figure; load average ${load()}`);
-const all = cases(targets).filter((c) => !ONLY || c.name.includes(ONLY));
+const all = cases(targets).filter((c) => (!ONLY || c.name.includes(ONLY)) && (!KIND || c.kind === KIND));
 if (VIA === "service") await serviceFigures(targets, all);
 else await httpFigures(targets, all);
 console.log(`load average at the end: ${load()}`);
