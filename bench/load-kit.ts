@@ -235,7 +235,8 @@ export async function startWeb(env: NodeJS.ProcessEnv, name = "web", probe: Prob
 /** A worker process (`npm run worker`, scripts/worker.ts). */
 export async function startWorkerProcess(env: NodeJS.ProcessEnv, name = "worker", probe: ProbeOptions = {}): Promise<Child> {
   const { flags, env: probeEnv } = probeFlags(probe);
-  return startChild(name, ["scripts/worker.ts"], { ...env, ...probeEnv }, /flowdeck worker: ready/, { nodeFlags: flags });
+  const extra = process.env.FLOWDECK_BENCH_WORKER_FLAGS?.split(/\s+/).filter(Boolean) ?? [];
+  return startChild(name, ["scripts/worker.ts"], { ...env, ...probeEnv }, /flowdeck worker: ready/, { nodeFlags: [...extra, ...flags] });
 }
 
 export interface ProcStats {

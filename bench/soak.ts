@@ -344,6 +344,13 @@ const sampleAll = () => {
 sampleAll();
 const sampler = setInterval(sampleAll, SAMPLE_MS);
 
+// Diagnostics: FLOWDECK_BENCH_SNAPSHOT_AT_S=120,540 sends SIGUSR2 to the watched processes at
+// those times (heap snapshots when they run with FLOWDECK_BENCH_WEB_FLAGS="--heapsnapshot-signal=SIGUSR2
+// --diagnostic-dir=…"; the worker takes FLOWDECK_BENCH_WORKER_FLAGS).
+for (const at of (process.env.FLOWDECK_BENCH_SNAPSHOT_AT_S ?? "").split(",").filter(Boolean)) {
+  setTimeout(() => watched.forEach((c) => c.proc.kill("SIGUSR2")), Number(at) * 1000).unref();
+}
+
 // ---- Run
 const loadBefore = loadAverage();
 console.log(`soak on ${db.kind}${pg ? " (web in worker mode + 1 worker process)" : " (one server, runs inline)"}: ${MINUTES} min, ${LANES} lane(s) of each kind; load average ${loadBefore}`);
