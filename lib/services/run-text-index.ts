@@ -171,17 +171,18 @@ function prefixEnd(prefix: string): string {
 function uuidSource(prefix: string, workspaceId: number): Source {
   return async (direction, from, limit) => {
     const older = direction === "older";
-    // A range on the uuid index (LIKE 'x%' cannot use it on SQLite), checked exactly too.
+    // Only a range on the uuid index (checked exactly too): with the workspace or an order in
+    // the query, the planner may walk every run instead. The range is small (three hex
+    // characters or more: one run in 4,096 at most), so it is filtered and ordered here.
     const rows = await db.run.findMany({
-      where: {
-        workspaceId, uuid: { gte: prefix, lt: prefixEnd(prefix), startsWith: prefix },
-        ...(from === undefined ? {} : { id: older ? { lt: from } : { gt: from } }),
-      },
-      orderBy: { id: older ? "desc" : "asc" },
-      take: limit,
-      select: { id: true },
+      where: { uuid: { gte: prefix, lt: prefixEnd(prefix), startsWith: prefix } },
+      select: { id: true, workspaceId: true },
     });
-    return { ids: rows.map((r) => r.id), full: rows.length === limit };
+    const ids = rows
+      .filter((r) => r.workspaceId === workspaceId && (from === undefined || (older ? r.id < from : r.id > from)))
+      .map((r) => r.id)
+      .sort((a, b) => (older ? b - a : a - b));
+    return { ids: ids.slice(0, limit), full: ids.length > limit };
   };
 }
 
