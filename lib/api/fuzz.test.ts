@@ -29,7 +29,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../db/client";
 import { applyMigrations } from "../db/migrate";
 import { shutdownSandboxPool } from "../engine";
-import { compatFamilies } from "./fuzz/compat-arbitraries";
+import { compatEndpoints } from "../compat";
+import { COMPAT_FAMILY_ENDPOINTS, compatFamilies } from "./fuzz/compat-arbitraries";
 import { errorBodyProblem } from "./fuzz/error-shapes";
 import { describeCase, describeResult, sendCase, type HttpCase, type HttpResult } from "./fuzz/http-case";
 import { listOperations, operationCaseArb, wrongMethodCaseArb, type OpenApiDocument } from "./fuzz/openapi-arbitraries";
@@ -180,7 +181,10 @@ describe.skipIf(skip)("fuzz: generated requests against every route", () => {
   it("every operation of the OpenAPI document and every compatibility route has a generator", () => {
     const ops = listOperations(doc).map((r) => `api:${r.operation.operationId}`);
     expect(ops.length).toBeGreaterThanOrEqual(20);
-    for (const name of [...ops, "dify:run", "dify:upload", "vellum:execute", "promptlayer:run", "datalab:execute", "unstructured:run", "share:events"]) {
+    // Every endpoint the adapters declare (lib/compat) is some family's target.
+    const covered = Object.values(COMPAT_FAMILY_ENDPOINTS).map((e) => `${e.method} ${e.path}`);
+    for (const e of compatEndpoints) expect(covered, `${e.method} ${e.path}`).toContain(`${e.method} ${e.path}`);
+    for (const name of [...ops, ...Object.keys(COMPAT_FAMILY_ENDPOINTS), "share:events"]) {
       expect(familyOrder, name).toContain(name);
       expect(RUNS[name], `case count for ${name}`).toBeGreaterThan(0);
     }
@@ -214,6 +218,7 @@ describe.skipIf(skip)("fuzz: generated requests against every route", () => {
       tally.ms += Date.now() - started;
       phases.send += Date.now() - started;
     }
+    if (process.env.FUZZ_TRACE) console.log(`[fuzz] ${res.status} ${c.family} ${c.notes.join("; ").slice(0, 160)} → ${res.body.toString("utf8").slice(0, 200)}`);
     const cls = `${Math.floor(res.status / 100)}xx`;
     tally.byClass[cls] = (tally.byClass[cls] ?? 0) + 1;
 
@@ -311,8 +316,9 @@ describe.skipIf(skip)("fuzz: generated requests against every route", () => {
       `${knownUpstream.length ? `\nknown upstream (Next.js 500 on an unparsable multipart POST outside our routes): ${knownUpstream.length}: ${knownUpstream.slice(0, 5).join(", ")}` : ""}` +
       `\n${rows.join("\n")}`,
     );
-    if (failures.length) throw new Error(`${failures.length} failing case(s) (seed ${SEED}):\n\n${failures.slice(0, 20).join("\n\n")}`);
+    // fast-check's own report first: it names the family's seed and the path of the failing case.
     for (const r of results) if (r.status === "rejected") throw r.reason;
+    if (failures.length) throw new Error(`${failures.length} failing case(s) (seed ${SEED}):\n\n${failures.slice(0, 20).join("\n\n")}`);
     // The budget bounds the time, not the count (a loaded machine sends fewer): every family
     // must still have had its turn.
     for (const name of chosen) expect(tallies.get(name)?.cases ?? 0, `cases sent for ${name}`).toBeGreaterThanOrEqual(Math.min(planned(name), MIN_CASES));

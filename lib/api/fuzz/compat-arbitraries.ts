@@ -76,6 +76,26 @@ const q = (pairs: [string, string | undefined][]) => {
   return kept.length ? `?${kept.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v.replace(/[\ud800-\udfff]/g, "\ufffd"))}`).join("&")}` : "";
 };
 
+/** The endpoint (as lib/compat lists it) each compatibility family sends its cases to. */
+export const COMPAT_FAMILY_ENDPOINTS: Record<string, { method: string; path: string }> = {
+  "dify:run": { method: "POST", path: "/v1/workflows/run" },
+  "dify:getRun": { method: "GET", path: "/v1/workflows/run/:id" },
+  "dify:stop": { method: "POST", path: "/v1/workflows/tasks/:task_id/stop" },
+  "dify:upload": { method: "POST", path: "/v1/files/upload" },
+  "vellum:execute": { method: "POST", path: "/v1/execute-workflow" },
+  "vellum:stream": { method: "POST", path: "/v1/execute-workflow-stream" },
+  "vellum:async": { method: "POST", path: "/v1/execute-workflow-async" },
+  "vellum:status": { method: "GET", path: "/v1/workflows/executions/:id/status" },
+  "promptlayer:run": { method: "POST", path: "/workflows/:workflow_name/run" },
+  "promptlayer:results": { method: "GET", path: "/workflow-version-execution-results" },
+  "promptlayer:wsToken": { method: "POST", path: "/ws-token-request-library" },
+  "datalab:execute": { method: "POST", path: "/api/v1/workflows/workflows/:workflow_id/execute" },
+  "datalab:getExecution": { method: "GET", path: "/api/v1/workflows/executions/:execution_id" },
+  "unstructured:run": { method: "POST", path: "/api/v1/workflows/:workflow/run" },
+  "unstructured:getJob": { method: "GET", path: "/api/v1/jobs/:job_id" },
+  "unstructured:cancel": { method: "POST", path: "/api/v1/jobs/:job_id/cancel" },
+};
+
 /** Every compatibility family: name → arbitrary of cases. */
 export function compatFamilies(p: SharedPools): Record<string, fc.Arbitrary<HttpCase>> {
   const { world } = p;

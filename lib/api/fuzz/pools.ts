@@ -182,7 +182,7 @@ export function sharedPools(world: FuzzWorld): SharedPools {
     form: fc.record({
       inputs: fc.record({
         title: text, notes: text, count: fc.integer({ min: 1, max: 5 }), loud: fc.boolean(), tone: pick("plain", "friendly", "formal"),
-        settings: fc.jsonValue({ maxDepth: 2 }), attachments: fc.array(goodFile, { maxLength: 2 }),
+        settings: fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }), attachments: fc.array(goodFile, { maxLength: 2 }),
       }, { requiredKeys: [] }),
     }),
     fail: fc.constant({ inputs: {} }),
@@ -395,11 +395,12 @@ function flowdeckValid(shared: SharedPools): Record<string, fc.Arbitrary<ValidPa
   const run = shared.ownRun.map((r) => r.uuid);
   const wfNames = Object.values(world.workflows).map((w) => w.name);
   const wf = pick(...wfNames, ...Object.values(world.workflows).map((w) => w.uuid), ...Object.values(world.workflows).map((w) => String(w.id)));
-  const idempotency = fc.option(fc.oneof(fc.uuid(), pick("fuzz-same-1", "fuzz-same-2")), { freq: 3, nil: undefined });
+  // Mostly fresh keys and ids; now and then one used before (a replay, or a 422 for another body).
+  const idempotency = fc.option(fc.oneof({ weight: 9, arbitrary: fc.uuid() }, { weight: 1, arbitrary: pick("fuzz-same-1", "fuzz-same-2") }), { freq: 3, nil: undefined });
   const runOptions = fc.record({
     response_mode: pick("blocking", "blocking", "async", "streaming"),
     metadata: fc.dictionary(pick("user", "team"), fc.string({ maxLength: 10 }), { maxKeys: 2 }),
-    external_id: fc.oneof(fc.uuid(), pick("ext-same-1")),
+    external_id: fc.oneof({ weight: 9, arbitrary: fc.uuid() }, { weight: 1, arbitrary: pick("ext-same-1") }),
     callback_url: fc.constant(`${world.callbackReceiver.origin}/hook`),
     return_all_outputs: fc.boolean(),
     max_wait_ms: pick(0, 5_000),
@@ -416,10 +417,13 @@ function flowdeckValid(shared: SharedPools): Record<string, fc.Arbitrary<ValidPa
       headers: key ? { "Idempotency-Key": key } : {},
       note: `run ${target.workflow}`,
     })),
-    rerunRun: fc.record({ run, options: runOptions, from: fc.option(pick("greet", "shout", "result", "read", "title"), { nil: undefined }), key: idempotency })
-      .map(({ run: r, options, from, key }): ValidParts => ({
-        pathParams: { run: r }, body: { ...options, ...(from ? { from_step: from } : {}) }, headers: key ? { "Idempotency-Key": key } : {},
-      })),
+    rerunRun: fc.record({ pick: fc.nat(world.runs.length - 1), options: runOptions, from: fc.option(fc.nat(5), { nil: undefined }), key: idempotency })
+      .map(({ pick: i, options, from, key }): ValidParts => {
+        // From a step of the run's own workflow (the fixture runs are greet, greet, fail, doc, nap).
+        const steps = [["greet", "shout", "result"], ["greet", "shout", "result"], ["boom"], ["read", "title"], ["wait", "done"]][i] ?? [];
+        const step = from === undefined ? undefined : steps[from % Math.max(steps.length, 1)];
+        return { pathParams: { run: world.runs[i].uuid }, body: { ...options, ...(step ? { from_step: step } : {}) }, headers: key ? { "Idempotency-Key": key } : {} };
+      }),
     getRun: fc.record({ run, all: pick("true", "false", "1") }).map(({ run: r, all }) => ({ pathParams: { run: r }, query: { return_all_outputs: all } })),
     streamRunEvents: fc.record({ run, after: fc.option(pick("0", "1", "3", "9"), { nil: undefined }) })
       .map(({ run: r, after }) => ({ pathParams: { run: r }, ...(after ? { headers: { "Last-Event-ID": after } } : {}) })),
