@@ -7,7 +7,7 @@
  * the services below are imported lazily for that reason.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -49,13 +49,19 @@ export async function openBenchDatabase(kind: DbKind): Promise<BenchDatabase> {
     process.env.DATABASE_URL = url;
     const { applyMigrations } = await import("../lib/db/migrate");
     await applyMigrations(url);
-    return { kind, url, dir, drop: async () => {} };
+    return { kind, url, dir, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   if (process.env.FLOWDECK_BENCH_PG_URL) process.env.FLOWDECK_TEST_PG_URL = process.env.FLOWDECK_BENCH_PG_URL;
   const { createTestPgDatabase } = await import("../lib/db/test-database");
   const database = await createTestPgDatabase();
   process.env.DATABASE_URL = database.url;
-  return { kind, url: database.url, dir, drop: () => database.drop({ force: true }) };
+  return {
+    kind, url: database.url, dir,
+    drop: async () => {
+      await database.drop({ force: true });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface BenchWorkspace {

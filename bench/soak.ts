@@ -446,7 +446,7 @@ console.log(`lost: ${lost.length}; stuck (not ended ${STUCK_AFTER_MS / 1000} s a
 for (const g of growth) {
   const last = samples.get(g.name)!;
   const cpu = (last.at(-1)!.cpuMs - last[0].cpuMs) / 1000;
-  console.log(`${g.name}: RSS median minute 2 ${g.baselineMb.toFixed(0)} MB → last minute ${g.lastMb.toFixed(0)} MB (${g.growthPct >= 0 ? "+" : ""}${g.growthPct.toFixed(1)}%); per-minute medians (MB): ${g.perMinute}; CPU ${cpu.toFixed(0)} s (${((cpu / seconds) * 100).toFixed(0)}% of a core)`);
+  console.log(`${g.name}: RSS median ${minutes >= 3 ? "minute 2" : "second third"} ${g.baselineMb.toFixed(0)} MB → ${minutes >= 3 ? "last minute" : "last third"} ${g.lastMb.toFixed(0)} MB (${g.growthPct >= 0 ? "+" : ""}${g.growthPct.toFixed(1)}%); per-minute medians (MB): ${g.perMinute}; CPU ${cpu.toFixed(0)} s (${((cpu / seconds) * 100).toFixed(0)}% of a core)`);
   console.log(`  ${g.heap}`);
 }
 const problems = [
