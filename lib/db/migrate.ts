@@ -66,14 +66,14 @@ export const NO_FILTERS = { externalTables: [], externalEnums: [] };
 
 /**
  * Tables a migration made by hand that the schema does not describe, per provider, so a
- * diff never proposes dropping them. SQLite: the runs history's FTS5 text index and the
- * shadow tables FTS5 keeps beside it (migration run_text_index). PostgreSQL keeps its text
+ * diff never proposes dropping them. SQLite: the runs history's FTS5 text index, the
+ * shadow tables FTS5 keeps beside it, and its queue of parts to index (migration run_text_index). PostgreSQL keeps its text
  * index in its own schema (flowdeck_search), which the diff does not look at.
  */
 export function schemaFilters(provider: DatabaseProvider): { externalTables: string[]; externalEnums: string[] } {
   if (provider === "postgresql") return NO_FILTERS;
   const fts = "RunSearch";
-  return { externalTables: [fts, ...["config", "data", "docsize", "idx"].map((s) => `${fts}_${s}`)], externalEnums: [] };
+  return { externalTables: [fts, ...["config", "data", "docsize", "idx"].map((s) => `${fts}_${s}`), "RunSearchPending"], externalEnums: [] };
 }
 
 /**

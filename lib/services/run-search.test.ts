@@ -11,7 +11,7 @@ import { databaseProvider } from "../db/config";
 import { shutdownSandboxPool } from "../engine";
 import type { Actor } from "../schemas/workspace";
 import { getRunDetail, listRuns, startRun } from "./runs";
-import { candidateBatch, ftsTrigramQuery } from "./run-text-index";
+import { candidateBatch, flushTextIndex, ftsTrigramQuery } from "./run-text-index";
 import { createWorkflow } from "./workflows";
 import { createWorkspace } from "./workspaces";
 
@@ -186,8 +186,9 @@ describe("keyset pages with filters", () => {
 });
 
 describe("text index (candidates, then the exact test)", () => {
-  /** Runs the index lists for a text in A's workspace (before the exact test), newest first. */
+  /** Runs the index lists for a text in A's workspace (before the exact test), newest first, once what is queued is indexed. */
   async function candidates(text: string): Promise<number[]> {
+    await flushTextIndex();
     return (await candidateBatch({ texts: [text], idPrefix: null, intId: null }, a.workspaceId, "older", undefined, 1000)).ids;
   }
   const idOf = async (uuid: string) => (await db.run.findUniqueOrThrow({ where: { uuid }, select: { id: true } })).id;
@@ -215,6 +216,28 @@ describe("text index (candidates, then the exact test)", () => {
     expect(await candidates("flamingo overflow")).not.toContain(id);
     await db.run.delete({ where: { id } });
     expect(await candidates("walrus ballet")).not.toContain(id);
+  });
+
+  it.runIf(databaseProvider() === "sqlite")("SQLite: a run is found while its text waits in the queue, and the queue indexes itself every 256 parts", async () => {
+    await flushTextIndex();
+    const [queued] = await runEcho(a, ["okapi lantern"]);
+    const pending = async () => Number((await db.$queryRawUnsafe<{ n: number }[]>('SELECT count(*) AS n FROM "RunSearchPending"'))[0].n);
+    expect(await pending()).toBeGreaterThan(0);
+    expect(uuidsOf(await listRuns(a, { q: "okapi lantern" }))).toEqual([queued]);
+    // Rows written straight through Prisma: the 256th queued part flushes the queue in its own statement.
+    const { id: workflowId, versions } = await db.workflow.findFirstOrThrow({ where: { workspaceId: a.workspaceId, name: "echo" }, select: { id: true, versions: { select: { id: true } } } });
+    for (let i = 0; i < 130; i++) {
+      await db.run.create({
+        data: {
+          workspaceId: a.workspaceId, workflowId, versionId: versions[0].id, versionNumber: 1, status: "succeeded", origin: "api",
+          payload: { create: { workspaceId: a.workspaceId, inputs: JSON.stringify({ text: `tapir ${i}` }), outputs: JSON.stringify({ said: `tapir ${i}` }) } },
+        },
+      });
+    }
+    expect(await pending()).toBeLessThan(256);
+    expect(await pending()).toBeLessThan(130 * 2);
+    expect((await listRuns(a, { q: "tapir 12", limit: 100 })).runs).toHaveLength(11); // 12 and 120–129
+    expect(uuidsOf(await listRuns(a, { q: "okapi lantern" }))).toEqual([queued]);
   });
 
   it("finds a word deep inside a large input", async () => {

@@ -10,7 +10,10 @@
  * writes of run-store.ts, raw SQL — maintains it:
  * - SQLite: "RunSearch", a contentless FTS5 table with the trigram tokenizer (rowid = run id
  *   * 4 + part). It stores no text, only which rows hold which trigrams (detail=none); a
- *   query asks for rows holding every trigram of the text, in rowid order, lazily.
+ *   query asks for rows holding every trigram of the text, in rowid order, lazily. Writes
+ *   only queue the changed parts ("RunSearchPending"), indexed 256 at a time (an FTS5 write
+ *   per commit would cost each run about half a millisecond); the queued runs are always
+ *   candidates, so a run is found the moment it is stored.
  * - PostgreSQL: flowdeck_search.run_text (run_id, part, chunk, workspace_id, body) with a
  *   pg_trgm GIN index; each part is cut into overlapping chunks of 2,000 characters, so the
  *   re-check of an index hit reads a chunk, not a 200 KB document. `body ILIKE` finds the
@@ -22,7 +25,7 @@
  */
 import { db } from "../db/client";
 import { databaseProvider, type DatabaseProvider } from "../db/config";
-import { directAll, hasDirectSqlite } from "../db/sqlite-direct";
+import { directAll, directWriteTransaction, hasDirectSqlite } from "../db/sqlite-direct";
 
 /** The shortest search text the trigram index can answer. */
 export const MIN_INDEXED_LENGTH = 3;
@@ -58,10 +61,35 @@ type Source = (direction: ScanDirection, from: number | undefined, limit: number
  * One batch of candidates from every source, merged: run ids past `from` in scan order, all
  * of them up to `boundary` (inclusive). `done` when no source has more past what it returned.
  */
+/** The statements that index the queued parts (the same as the migration's flush trigger). */
+const FLUSH_SQL = [
+  'DELETE FROM "RunSearch" WHERE rowid IN (SELECT "key" FROM "RunSearchPending" WHERE "indexed" = 1)',
+  'INSERT INTO "RunSearch" (rowid, "text") SELECT p."key", concat_ws(char(10), r."externalId", r."errorMessage", r."metadata") ' +
+    'FROM "RunSearchPending" p JOIN "Run" r ON r."id" = p."key" / 4 ' +
+    'WHERE p."key" % 4 = 0 AND (r."externalId" IS NOT NULL OR r."errorMessage" IS NOT NULL OR r."metadata" <> \'{}\')',
+  'INSERT INTO "RunSearch" (rowid, "text") SELECT p."key", y."inputs" FROM "RunSearchPending" p JOIN "RunPayload" y ON y."runId" = p."key" / 4 WHERE p."key" % 4 = 1',
+  'INSERT INTO "RunSearch" (rowid, "text") SELECT p."key", y."outputs" FROM "RunSearchPending" p JOIN "RunPayload" y ON y."runId" = p."key" / 4 ' +
+    'WHERE p."key" % 4 = 2 AND y."outputs" IS NOT NULL',
+  'DELETE FROM "RunSearchPending"',
+];
+
+/** SQLite: index what is queued now (the database does it by itself every 256 parts). */
+export async function flushTextIndex(): Promise<void> {
+  if (databaseProvider() !== "sqlite") return;
+  if (hasDirectSqlite()) {
+    await directWriteTransaction((s) => {
+      for (const sql of FLUSH_SQL) s.run(sql);
+    });
+    return;
+  }
+  await db.$transaction(FLUSH_SQL.map((sql) => db.$executeRawUnsafe(sql)));
+}
+
 export async function candidateBatch(
   query: TextIndexQuery, workspaceId: number, direction: ScanDirection, from: number | undefined, limit: number,
 ): Promise<{ ids: number[]; boundary: number | undefined; done: boolean }> {
   const sources: Source[] = [textSource(query.texts, workspaceId)];
+  if (databaseProvider() === "sqlite") sources.push(pendingSource);
   if (query.idPrefix) sources.push(uuidSource(query.idPrefix, workspaceId));
   if (query.intId !== null) sources.push(intIdSource(query.intId));
   const results = await Promise.all(sources.map((s) => s(direction, from, limit)));
@@ -137,6 +165,15 @@ function sqliteTextSource(texts: string[]): Source {
     return { ids: nearest, full: newer.length > limit };
   };
 }
+
+/** SQLite: runs with parts queued for indexing (at most a few hundred), all candidates. */
+const pendingSource: Source = async (direction, from) => {
+  const sql = 'SELECT DISTINCT "key" / 4 AS "id" FROM "RunSearchPending"';
+  const rows = hasDirectSqlite() ? directAll(sql) : await db.$queryRawUnsafe<{ id: number | bigint }[]>(sql);
+  const older = direction === "older";
+  const ids = rows.map((r) => Number(r.id)).filter((id) => from === undefined || (older ? id < from : id > from));
+  return { ids: ids.sort((a, b) => (older ? b - a : a - b)), full: false };
+};
 
 /** LIKE's own escape character on PostgreSQL is the backslash: %, _ and \ match literally. */
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, "\\$&");
