@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import type { ErrorShape, HttpCase } from "./http-case";
-import { brokenJsonBody, encodeJsonBody, garbageSegment, oddHeaders, type EncodedBody } from "./openapi-arbitraries";
+import { brokenJsonBody, encodeJsonBody, garbageSegment, oddHeaders, type EncodedBody } from "./request-parts";
 import { authArb, type AuthArb, type SharedPools } from "./pools";
 import { applyMutations, mutationArb, nastyValue, toJsonText } from "./values";
 

@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import type { FuzzPools, ValidParts } from "./openapi-arbitraries";
-import { garbageSegment } from "./openapi-arbitraries";
+import { garbageSegment } from "./request-parts";
 import { nastyValue } from "./values";
 import { definitions, type FuzzWorld } from "./world";
 
