@@ -34,7 +34,8 @@ import { COMPAT_FAMILY_ENDPOINTS, compatFamilies } from "./fuzz/compat-arbitrari
 import { errorBodyProblem } from "./fuzz/error-shapes";
 import { describeCase, describeResult, sendCase, type HttpCase, type HttpResult } from "./fuzz/http-case";
 import { listOperations, operationCaseArb, wrongMethodCaseArb, type OpenApiDocument } from "./fuzz/openapi-arbitraries";
-import { flowdeckPools, sharedPools } from "./fuzz/pools";
+import { flowdeckPools } from "./fuzz/flowdeck-pools";
+import { sharedPools } from "./fuzz/pools";
 import { closeSnapshots, countStagedFiles, settle, storedDifferences, takeSnapshot, type RowSnapshot, type SnapshotScope } from "./fuzz/row-snapshot";
 import { runWsCase, wsCaseArb, type WsCase } from "./fuzz/websocket-cases";
 import { buildFuzzWorld, definitions, startLocalServers, type FuzzWorld, type LocalServers } from "./fuzz/world";

@@ -9,7 +9,8 @@ import { endpoints } from "../endpoints";
 import { buildOpenApiDocument } from "../openapi";
 import { compatFamilies } from "./compat-arbitraries";
 import { listOperations, operationCaseArb, schemaArb, type OpenApiDocument } from "./openapi-arbitraries";
-import { flowdeckPools, sharedPools } from "./pools";
+import { flowdeckPools } from "./flowdeck-pools";
+import { sharedPools } from "./pools";
 import { applyMutations, nestedArrays, nestedObjects, RawJson, toJsonText } from "./values";
 import type { FuzzWorld } from "./world";
 
