@@ -185,11 +185,37 @@ describe("keyset pages with filters", () => {
   });
 });
 
+describe("a closed time window (read from the created-at index)", () => {
+  it("lists exactly the runs created in the window, by id, whatever order their times are in, page by page", async () => {
+    const uuids = await runEcho(b, Array.from({ length: 9 }, (_, i) => `window ${i}`));
+    const ids = await Promise.all(uuids.map(async (uuid) => (await db.run.findUniqueOrThrow({ where: { uuid }, select: { id: true } })).id));
+    // Times that disagree with the id order: runs 2, 5, 3 and 7 are in [10:00, 11:00), the others not.
+    const at = (h: number, m = 0) => new Date(Date.UTC(2020, 0, 1, h, m));
+    const times = [at(9), at(12), at(10, 50), at(10, 5), at(8), at(10, 0), at(11, 0), at(10, 20), at(13)];
+    for (const [i, id] of ids.entries()) await db.run.update({ where: { id }, data: { createdAt: times[i] } });
+    const inWindow = [7, 5, 3, 2].map((i) => uuids[i]); // newest id first
+    const window = { createdAfter: at(10), createdBefore: at(11) };
+    expect(uuidsOf(await listRuns(b, { ...window, limit: 10 }))).toEqual(inWindow);
+    const p1 = await listRuns(b, { ...window, limit: 3 });
+    expect(uuidsOf(p1)).toEqual(inWindow.slice(0, 3));
+    const p2 = await listRuns(b, { ...window, limit: 3, before: p1.nextCursor! });
+    expect(uuidsOf(p2)).toEqual(inWindow.slice(3));
+    expect(p2.nextCursor).toBeNull();
+    expect(uuidsOf(await listRuns(b, { ...window, limit: 3, after: p2.prevCursor! }))).toEqual(inWindow.slice(0, 3));
+    // With another filter, and with nothing in the window.
+    await db.run.update({ where: { id: ids[5] }, data: { status: "failed" } });
+    expect(uuidsOf(await listRuns(b, { ...window, status: "failed" }))).toEqual([uuids[5]]);
+    expect((await listRuns(b, { createdAfter: at(14), createdBefore: at(15) })).runs).toEqual([]);
+    // Another workspace's runs in the same window are not listed.
+    expect((await listRuns(a, window)).runs).toEqual([]);
+  });
+});
+
 describe("text index (candidates, then the exact test)", () => {
   /** Runs the index lists for a text in A's workspace (before the exact test), newest first, once what is queued is indexed. */
   async function candidates(text: string): Promise<number[]> {
     await flushTextIndex();
-    return (await candidateBatch({ texts: [text], idPrefix: null, intId: null }, a.workspaceId, "older", undefined, 1000)).ids;
+    return (await candidateBatch({ texts: [text], idPrefix: null, intId: null, exact: false }, a.workspaceId, "older", undefined, 1000)).ids;
   }
   const idOf = async (uuid: string) => (await db.run.findUniqueOrThrow({ where: { uuid }, select: { id: true } })).id;
 

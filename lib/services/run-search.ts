@@ -11,7 +11,9 @@
  */
 import { db, type Db } from "../db/client";
 import type { DatabaseProvider } from "../db/config";
-import { candidateBatch, canUseTextIndex, type ScanDirection, type TextIndexQuery } from "./run-text-index";
+import {
+  candidateBatch, canUseTextIndex, mergeSources, timeWindowSource, type CandidateBatch, type ScanDirection, type TextIndexQuery,
+} from "./run-text-index";
 
 export type RunWhere = NonNullable<NonNullable<Parameters<Db["run"]["findMany"]>[0]>["where"]>;
 
@@ -85,7 +87,9 @@ export function runTextSearch(raw: string, provider: DatabaseProvider): RunTextS
   return {
     where: { OR: or },
     recheck: !pg && /[%_]/.test(text),
-    index: canUseTextIndex(jsonTexts, provider) ? { texts: jsonTexts, idPrefix, intId } : null,
+    index: canUseTextIndex(jsonTexts, provider)
+      ? { texts: jsonTexts, idPrefix, intId, exact: pg && jsonTexts.length === 1 && !text.includes("\n") }
+      : null,
     matches: (run) =>
       (idPrefix != null && run.uuid.startsWith(idPrefix)) ||
       String(run.id) === text ||
@@ -108,23 +112,47 @@ export const runSearchSelect = {
  * direction, in that order — through the text index: candidates come in growing batches,
  * and only they are tested with `where` (and `matches`, when a second look is needed).
  */
-export async function scanIndexedRunIds(
+export function scanIndexedRunIds(
   where: RunWhere, text: RunTextSearch & { index: TextIndexQuery }, workspaceId: number,
   direction: ScanDirection, from: number | undefined, take: number,
+): Promise<number[]> {
+  // Exact candidates need only the filters: `where` without the text's own OR (its one OR).
+  const filters = text.index.exact ? withoutTextMatch(where) : where;
+  return scanCandidateRunIds(filters, (cursor, batch) => candidateBatch(text.index, workspaceId, direction, cursor, batch),
+    direction, from, take, text.index.exact || !text.recheck ? null : text);
+}
+
+function withoutTextMatch(where: RunWhere): RunWhere {
+  const { OR: _textMatch, ...filters } = where as RunWhere & { OR?: unknown };
+  return filters;
+}
+
+/** Runs created in a closed time window: candidates from the created-at index, then `where`. */
+export function scanWindowRunIds(
+  where: RunWhere, workspaceId: number, window: { after: Date; before: Date },
+  direction: ScanDirection, from: number | undefined, take: number,
+): Promise<number[]> {
+  const source = timeWindowSource(workspaceId, window.after, window.before);
+  return scanCandidateRunIds(where, (cursor, batch) => mergeSources([source], direction, cursor, batch), direction, from, take, null);
+}
+
+async function scanCandidateRunIds(
+  where: RunWhere, next: (cursor: number | undefined, batch: number) => Promise<CandidateBatch>,
+  direction: ScanDirection, from: number | undefined, take: number, recheck: RunTextSearch | null,
 ): Promise<number[]> {
   const found: number[] = [];
   let cursor = from;
   let batch = Math.max(take * 2, 50);
   for (;;) {
-    const candidates = await candidateBatch(text.index, workspaceId, direction, cursor, batch);
+    const candidates = await next(cursor, batch);
     if (candidates.ids.length) {
       const rows = await db.run.findMany({
         where: { AND: [where, { id: { in: candidates.ids } }] },
         orderBy: { id: direction === "older" ? "desc" : "asc" },
-        select: text.recheck ? runSearchSelect : { id: true },
+        select: recheck ? runSearchSelect : { id: true },
       });
       for (const row of rows) {
-        if (text.recheck && !text.matches(row as RunSearchFields)) continue;
+        if (recheck && !recheck.matches(row as RunSearchFields)) continue;
         found.push(row.id);
         if (found.length === take) return found;
       }

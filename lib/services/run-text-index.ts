@@ -25,7 +25,7 @@
  */
 import { db } from "../db/client";
 import { databaseProvider, type DatabaseProvider } from "../db/config";
-import { directAll, directWriteTransaction, hasDirectSqlite } from "../db/sqlite-direct";
+import { directAll, directWriteTransaction, hasDirectSqlite, sqliteDateTime } from "../db/sqlite-direct";
 
 /** The shortest search text the trigram index can answer. */
 export const MIN_INDEXED_LENGTH = 3;
@@ -52,10 +52,17 @@ export interface TextIndexQuery {
   idPrefix: string | null;
   /** An integer run id. */
   intId: number | null;
+  /**
+   * The candidates are exactly the matches (PostgreSQL: `ILIKE` on the stored parts, the
+   * chunks overlapping by more than the text), so only the filters need checking. Not when
+   * the text holds a line break (part 0 joins its fields with one) or has a JSON form of its
+   * own (that form must not match the external id or error message).
+   */
+  exact: boolean;
 }
 
 /** Up to `limit` candidate run ids past `from`, in the scan's order; `full` when more may follow. */
-type Source = (direction: ScanDirection, from: number | undefined, limit: number) => Promise<{ ids: number[]; full: boolean }>;
+export type Source = (direction: ScanDirection, from: number | undefined, limit: number) => Promise<{ ids: number[]; full: boolean }>;
 
 /**
  * One batch of candidates from every source, merged: run ids past `from` in scan order, all
@@ -87,11 +94,24 @@ export async function flushTextIndex(): Promise<void> {
 
 export async function candidateBatch(
   query: TextIndexQuery, workspaceId: number, direction: ScanDirection, from: number | undefined, limit: number,
-): Promise<{ ids: number[]; boundary: number | undefined; done: boolean }> {
+): Promise<CandidateBatch> {
   const sources: Source[] = [textSource(query.texts, workspaceId)];
   if (databaseProvider() === "sqlite") sources.push(pendingSource);
   if (query.idPrefix) sources.push(uuidSource(query.idPrefix, workspaceId));
   if (query.intId !== null) sources.push(intIdSource(query.intId));
+  return mergeSources(sources, direction, from, limit);
+}
+
+export interface CandidateBatch {
+  /** Candidate run ids past the cursor, in scan order, every one of them up to `boundary`. */
+  ids: number[];
+  boundary: number | undefined;
+  /** Nothing past `boundary`: the scan is complete. */
+  done: boolean;
+}
+
+/** Asks every source for `limit` ids past `from` and merges what is known for sure. */
+export async function mergeSources(sources: Source[], direction: ScanDirection, from: number | undefined, limit: number): Promise<CandidateBatch> {
   const results = await Promise.all(sources.map((s) => s(direction, from, limit)));
   const older = direction === "older";
   // A source that came back full has not been read past its last id: nothing beyond it is known.
@@ -105,6 +125,39 @@ export async function candidateBatch(
     .filter((id) => boundary === undefined || (older ? id >= boundary : id <= boundary))
     .sort((a, b) => (older ? b - a : a - b));
   return { ids: merged, boundary, done: boundary === undefined };
+}
+
+/**
+ * The runs created in [after, before), by id past `from`, read from the (workspaceId,
+ * createdAt, id) index — the window's own rows, however far back it lies. Left to themselves
+ * both planners walk the id order from the cursor and skip every newer run (PostgreSQL
+ * assumes matches are spread evenly over ids, though ids follow creation time).
+ */
+export function timeWindowSource(workspaceId: number, after: Date, before: Date): Source {
+  return async (direction, from, limit) => {
+    const older = direction === "older";
+    const params: unknown[] = [];
+    let sql: string;
+    if (databaseProvider() === "postgresql") {
+      params.push(workspaceId, after, before);
+      let past = "";
+      if (from !== undefined) {
+        params.push(from);
+        past = `WHERE "id" ${older ? "<" : ">"} $${params.length}::bigint`;
+      }
+      params.push(limit);
+      sql = `WITH w AS MATERIALIZED (SELECT "id" FROM "Run" WHERE "workspaceId" = $1 AND "createdAt" >= $2::timestamp AND "createdAt" < $3::timestamp) ` +
+        `SELECT "id" FROM w ${past} ORDER BY "id" ${older ? "DESC" : "ASC"} LIMIT $${params.length}`;
+    } else {
+      params.push(workspaceId, sqliteDateTime(after), sqliteDateTime(before));
+      if (from !== undefined) params.push(from);
+      params.push(limit);
+      sql = `SELECT "id" FROM "Run" INDEXED BY "Run_workspaceId_createdAt_id_idx" WHERE "workspaceId" = ? AND "createdAt" >= ? AND "createdAt" < ? ` +
+        `${from === undefined ? "" : `AND "id" ${older ? "<" : ">"} ?`} ORDER BY "id" ${older ? "DESC" : "ASC"} LIMIT ?`;
+    }
+    const rows = hasDirectSqlite() ? directAll(sql, ...params) : await db.$queryRawUnsafe<{ id: number | bigint }[]>(sql, ...params);
+    return { ids: rows.map((r) => Number(r.id)), full: rows.length === limit };
+  };
 }
 
 // ── Sources ──────────────────────────────────────────────────────────────────────────────

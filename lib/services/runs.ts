@@ -15,7 +15,7 @@ import { DuplicateRunKeyError, insertRun } from "./run-store";
 import { findWorkflow, resolveVersion, resolveVersionOf } from "./workflows";
 import { expectCallback, onRunEnded } from "./callbacks";
 import { databaseProvider } from "../db/config";
-import { runSearchSelect, runTextSearch, scanIndexedRunIds, type RunTextSearch, type RunWhere } from "./run-search";
+import { runSearchSelect, runTextSearch, scanIndexedRunIds, scanWindowRunIds, type RunTextSearch, type RunWhere } from "./run-search";
 
 export interface StartRunRequest {
   workflow: string | number;
@@ -379,9 +379,12 @@ export async function listRuns(actor: Actor, query: ListRunsQuery = {}) {
     ...(Object.keys(created).length ? { createdAt: created } : {}),
     ...(text ? text.where : {}),
   };
+  // A closed time window is read from the created-at index (lib/services/run-search.ts).
+  const window = query.createdAfter && query.createdBefore ? { after: query.createdAfter, before: query.createdBefore } : null;
   const scan = (direction: ScanDirection, from: number | undefined, take: number) =>
     text?.index ? scanIndexedRunIds(where, { ...text, index: text.index }, actor.workspaceId, direction, from, take)
-      : scanRunIds(where, text, direction, from, take);
+      : window && !text ? scanWindowRunIds(where, actor.workspaceId, window, direction, from, take)
+        : scanRunIds(where, text, direction, from, take);
 
   let ids: number[];
   let hasOlder: boolean;
