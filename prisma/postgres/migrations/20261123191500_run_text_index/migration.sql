@@ -12,7 +12,7 @@ CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE SCHEMA IF NOT EXISTS flowdeck_search;
 
 CREATE TABLE flowdeck_search.run_text (
-    run_id integer NOT NULL REFERENCES "Run" ("id") ON DELETE CASCADE,
+    run_id integer NOT NULL,
     part smallint NOT NULL,
     chunk integer NOT NULL,
     workspace_id integer NOT NULL,
@@ -27,10 +27,14 @@ BEGIN
   IF replace THEN
     DELETE FROM flowdeck_search.run_text WHERE run_id = run AND part = which;
   END IF;
-  IF doc IS NOT NULL THEN
+  IF doc IS NULL THEN
+    RETURN;
+  ELSIF length(doc) <= 2000 THEN
+    INSERT INTO flowdeck_search.run_text (run_id, part, chunk, workspace_id, body) VALUES (run, which, 0, workspace, doc);
+  ELSE
     INSERT INTO flowdeck_search.run_text (run_id, part, chunk, workspace_id, body)
       SELECT run, which, i, workspace, substr(doc, i * 1800 + 1, 2000)
-      FROM generate_series(0, greatest(0, (length(doc) - 201) / 1800)) AS i;
+      FROM generate_series(0, (length(doc) - 201) / 1800) AS i;
   END IF;
 END $$;
 
@@ -57,10 +61,20 @@ BEGIN
     PERFORM flowdeck_search.put_part(NEW."runId", NEW."workspaceId", 1::smallint, NEW."inputs", TG_OP = 'UPDATE');
   END IF;
   IF (TG_OP = 'INSERT' AND NEW."outputs" IS NOT NULL) OR (TG_OP = 'UPDATE' AND NEW."outputs" IS DISTINCT FROM OLD."outputs") THEN
-    PERFORM flowdeck_search.put_part(NEW."runId", NEW."workspaceId", 2::smallint, NEW."outputs", TG_OP = 'UPDATE');
+    -- Usually the first outputs of a run: nothing to replace.
+    PERFORM flowdeck_search.put_part(NEW."runId", NEW."workspaceId", 2::smallint, NEW."outputs", TG_OP = 'UPDATE' AND OLD."outputs" IS NOT NULL);
   END IF;
   RETURN NULL;
 END $$;
+
+-- A deleted run's parts go with it (no foreign key: its check would cost every write a lookup).
+CREATE FUNCTION flowdeck_search.forget_run() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM flowdeck_search.run_text WHERE run_id = OLD."id";
+  RETURN NULL;
+END $$;
+
+CREATE TRIGGER run_text_delete AFTER DELETE ON "Run" FOR EACH ROW EXECUTE FUNCTION flowdeck_search.forget_run();
 
 CREATE TRIGGER run_text_payload_insert AFTER INSERT ON "RunPayload" FOR EACH ROW
   EXECUTE FUNCTION flowdeck_search.index_payload();
