@@ -7,34 +7,22 @@
  * Real database and event writer.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { db } from "../db/client";
-import { applyMigrations } from "../db/migrate";
 import type { Actor } from "../schemas/workspace";
-import { seedDemo } from "../services/demo-seed";
 import { RunEventWriter } from "../services/run-event-writer";
-import { insertRun } from "../services/run-store";
-import { getActorForUser } from "../services/users";
 import { followRunEvents } from "./follow-run-events";
 import { acquireRunTail, runTailOf, TAIL_PAGE } from "./run-tail";
+import { demoRunFixture, type DemoRunFixture } from "../services/test-run-fixture";
 
 let actor: Actor;
-let workflow: { workflowId: number; versionId: number; versionNumber: number };
+let fixture: DemoRunFixture;
 
 beforeAll(async () => {
-  await applyMigrations();
-  await seedDemo();
-  const user = await db.user.findFirstOrThrow({ where: { email: "demo@flowdeck.local" } });
-  actor = await getActorForUser(user.id, "demo");
-  const wf = await db.workflow.findFirstOrThrow({ where: { workspaceId: actor.workspaceId, name: "greet" } });
-  const version = await db.workflowVersion.findFirstOrThrow({ where: { workflowId: wf.id }, orderBy: { number: "desc" } });
-  workflow = { workflowId: wf.id, versionId: version.id, versionNumber: version.number };
+  fixture = await demoRunFixture();
+  actor = fixture.actor;
 });
 
 async function runWithEvents(count: number) {
-  const run = await insertRun({
-    workspaceId: actor.workspaceId, ...workflow, label: null, status: "running", origin: "api", externalId: null,
-    metadata: "{}", totalSteps: 1, createdById: null, apiKeyId: null, parentRunId: null, inputs: "{}",
-  });
+  const run = await fixture.insertRunningRun();
   const writer = new RunEventWriter(run.id, actor.workspaceId, 0);
   for (let i = 1; i <= count; i++) {
     writer.append("text_chunk", { text: ` w${i}` });

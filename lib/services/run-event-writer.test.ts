@@ -6,32 +6,22 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "../db/client";
-import { applyMigrations } from "../db/migrate";
 import type { Actor } from "../schemas/workspace";
-import { seedDemo } from "./demo-seed";
 import { RunEventWriter } from "./run-event-writer";
-import { insertRun, LeaseLostError } from "./run-store";
-import { getActorForUser } from "./users";
+import { LeaseLostError } from "./run-store";
+import { demoRunFixture, type DemoRunFixture } from "./test-run-fixture";
 
 let actor: Actor;
-let workflow: { workflowId: number; versionId: number; versionNumber: number };
+let fixture: DemoRunFixture;
 
 beforeAll(async () => {
-  await applyMigrations();
-  await seedDemo();
-  const user = await db.user.findFirstOrThrow({ where: { email: "demo@flowdeck.local" } });
-  actor = await getActorForUser(user.id, "demo");
-  const wf = await db.workflow.findFirstOrThrow({ where: { workspaceId: actor.workspaceId, name: "greet" } });
-  const version = await db.workflowVersion.findFirstOrThrow({ where: { workflowId: wf.id }, orderBy: { number: "desc" } });
-  workflow = { workflowId: wf.id, versionId: version.id, versionNumber: version.number };
+  fixture = await demoRunFixture();
+  actor = fixture.actor;
 });
 
 describe("RunEventWriter after a failed write", () => {
   it("fails every later write too, so the stored log never skips a seq", async () => {
-    const run = await insertRun({
-      workspaceId: actor.workspaceId, ...workflow, label: null, status: "running", origin: "api", externalId: null,
-      metadata: "{}", totalSteps: 1, createdById: null, apiKeyId: null, parentRunId: null, inputs: "{}",
-    });
+    const run = await fixture.insertRunningRun();
     await db.run.update({ where: { id: run.id }, data: { leaseOwner: "me" } });
     const writer = new RunEventWriter(run.id, actor.workspaceId, 0, "me");
     writer.append("run_started", {});
@@ -53,10 +43,7 @@ describe("RunEventWriter after a failed write", () => {
   });
 
   it("a flush the timer started and nobody awaited poisons the writer just the same", async () => {
-    const run = await insertRun({
-      workspaceId: actor.workspaceId, ...workflow, label: null, status: "running", origin: "api", externalId: null,
-      metadata: "{}", totalSteps: 1, createdById: null, apiKeyId: null, parentRunId: null, inputs: "{}",
-    });
+    const run = await fixture.insertRunningRun();
     await db.run.update({ where: { id: run.id }, data: { leaseOwner: "me" } });
     const writer = new RunEventWriter(run.id, actor.workspaceId, 0, "me");
     await db.run.update({ where: { id: run.id }, data: { leaseOwner: "someone-else" } });
