@@ -8,6 +8,7 @@ import { buildInputsSchema } from "./inputs";
 import { forEachString, planWorkflow, referencedSteps, resolveStepRef } from "./planner";
 import { getStepKind, stepKinds } from "./steps";
 import { findReferences, templatePaths } from "./template";
+import { clipText } from "../text/clip";
 
 const NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const STEP_ID_RE = /^[a-zA-Z_][a-zA-Z0-9_-]*$/;
@@ -161,7 +162,7 @@ function check(raw: unknown, context: CheckContext): DefinitionValidation {
     }
     const kind = getStepKind(step.kind);
     if (!kind) {
-      errors.push({ path: ["steps", i, "kind"], message: `Unknown step kind '${step.kind}' (known: ${Object.keys(stepKinds).join(", ")})` });
+      errors.push({ path: ["steps", i, "kind"], message: `Unknown step kind '${clipText(String(step.kind), 60)}' (known: ${Object.keys(stepKinds).join(", ")})` });
     } else {
       const config = kind.configSchema.safeParse(step.config);
       if (!config.success) {

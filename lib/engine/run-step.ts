@@ -9,6 +9,7 @@ import { getStepKind } from "./steps";
 import {
   StepError, type EnginePorts, type StepKind, type NestedOutcome, type NestedRunOptions, type StepContext, type StepEmittedEvent, type StepScope,
 } from "./steps/types";
+import { clipText } from "../text/clip";
 
 /** The result of a step after all its attempts. */
 export type StepResult =
@@ -37,7 +38,7 @@ const NOT_RETRIED = new Set(["cancelled", "validation"]);
 export async function runStep(step: StepSpec, env: StepRunEnv): Promise<StepResult> {
   let tokens = 0;
   const kind = getStepKind(step.kind);
-  if (!kind) return { ok: false, code: "validation", message: `Unknown step kind '${step.kind}'`, attempts: 0, tokens };
+  if (!kind) return { ok: false, code: "validation", message: `Unknown step kind '${clipText(String(step.kind), 60)}'`, attempts: 0, tokens };
   const parsed = parseConfig(kind, step);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

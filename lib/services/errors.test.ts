@@ -38,4 +38,16 @@ describe("ValidationError", () => {
     expect(text.length).toBeLessThan(20_000);
     expect(JSON.parse(text).detail).toHaveLength(MAX_ERROR_DETAILS + 1);
   });
+
+  it("clips messages that quote a huge value the client sent (an unknown step kind of 230,000 characters)", async () => {
+    const kind = "\u0000é".repeat(115_000);
+    const long = { loc: ["body", "definition", "steps", 2, "kind"], msg: `Unknown step kind '${kind}'`, type: "value_error" };
+    const error = new ValidationError([long, item(1)]);
+    expect(error.detail[0].msg.length).toBeLessThanOrEqual(501);
+    expect(error.detail[0].msg.startsWith("Unknown step kind '")).toBe(true);
+    expect(error.detail[1]).toEqual(item(1));
+    const custom = new ValidationError([long], `The workflow definition is invalid: ${long.msg}`);
+    expect(custom.message.length).toBeLessThanOrEqual(4_001);
+    expect((await errorResponse(custom).text()).length).toBeLessThan(20_000); // JSON escapes \u0000 as six characters
+  });
 });

@@ -4,6 +4,8 @@
  * like a missing one, so nothing reveals another workspace's objects.
  */
 
+import { clipText } from "../text/clip";
+
 /** One problem with a request, in the shape of FastAPI-style `detail` items. */
 export interface ErrorDetail {
   loc: (string | number)[];
@@ -48,6 +50,9 @@ export class ConflictError extends DomainError {
 /** Most detail items an error carries, and most of their messages in its message. */
 export const MAX_ERROR_DETAILS = 100;
 const MAX_MESSAGE_ITEMS = 20;
+/** Longest message of one detail item, and of the whole error's message. */
+const MAX_ITEM_CHARS = 500;
+const MAX_MESSAGE_CHARS = 4_000;
 
 /**
  * A request that does not validate. Its detail is capped (the rest counted in one last item):
@@ -58,12 +63,13 @@ export class ValidationError extends DomainError {
   readonly detail: ErrorDetail[];
 
   constructor(detail: ErrorDetail[], message?: string) {
-    const shown = detail.slice(0, MAX_ERROR_DETAILS);
+    // Messages may quote what the client sent (an unknown step kind of 200 KB): each is clipped.
+    const shown = detail.slice(0, MAX_ERROR_DETAILS).map((d) => (d.msg.length > MAX_ITEM_CHARS ? { ...d, msg: clipText(d.msg, MAX_ITEM_CHARS) } : d));
     const more = detail.length - shown.length;
-    super("validation_error", message ?? (
-      (detail.slice(0, MAX_MESSAGE_ITEMS).map((d) => d.msg).join("; ") || "Invalid request") +
+    super("validation_error", clipText(message ?? (
+      (shown.slice(0, MAX_MESSAGE_ITEMS).map((d) => d.msg).join("; ") || "Invalid request") +
       (detail.length > MAX_MESSAGE_ITEMS ? `; … ${detail.length} problems in all` : "")
-    ));
+    ), MAX_MESSAGE_CHARS));
     this.detail = more > 0 ? [...shown, { loc: [], msg: `${more} more problems not listed`, type: "too_many_errors" }] : shown;
   }
 }

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { renderTemplate, resolveValueTemplate, stringifyValue, type TemplateScope } from "../template";
 import { defineStepKind, StepError, type StepContext } from "./types";
+import { clipText } from "../../text/clip";
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
 /** An HTTP header name (RFC 9110 token). */
@@ -259,8 +260,7 @@ function headersObject(headers: Headers): Record<string, string> {
 
 /** One line, at most `max` characters. */
 function clip(text: string, max = EXCERPT_CHARS): string {
-  const line = text.replace(/\s+/g, " ").trim();
-  return line.length > max ? `${line.slice(0, max)}…` : line;
+  return clipText(text.replace(/\s+/g, " ").trim(), max);
 }
 
 /**

@@ -8,6 +8,7 @@ import { createParser } from "eventsource-parser";
 import { z } from "zod";
 import { renderTemplate } from "../template";
 import { defineStepKind, StepError, type StepContext } from "./types";
+import { clipText } from "../../text/clip";
 
 /**
  * The value of an LLM provider secret (JSON): where to send requests, the key, and the model
@@ -335,6 +336,4 @@ function parseJsonReply(text: string, finishReason: string | null): unknown {
   }
 }
 
-function clip(text: string): string {
-  return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS)}…` : text;
-}
+const clip = (text: string) => clipText(text, MAX_ERROR_CHARS);
