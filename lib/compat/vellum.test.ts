@@ -504,6 +504,10 @@ describe("errors", () => {
     expect(r.data.state === "FULFILLED" && r.data.outputs[0].value).toBe("Hello, Ivy!");
     expect(await thrown(bound.executeWorkflow({ workflowDeploymentName: "kinds", inputs: [{ name: "who", type: "STRING", value: "x" }] })))
       .toBeInstanceOf(Vellum.NotFoundError);
+    // It reads its own workflow's executions, not another workflow's in the same workspace.
+    expect((await bound.workflows.workflowExecutionStatus(r.executionId)).status).toBe("FULFILLED");
+    const kinds = await client.executeWorkflowAsync({ workflowDeploymentName: "kinds", inputs: [{ name: "who", type: "STRING", value: "y" }] });
+    expect(await thrown(bound.workflows.workflowExecutionStatus(kinds.executionId))).toBeInstanceOf(Vellum.NotFoundError);
   });
 
   it("another workspace's deployments and executions are 404s", async () => {

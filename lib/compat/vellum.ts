@@ -330,6 +330,8 @@ const executeAsync = compatRoute(vellumProduct, async ({ req, actor }) => {
 const executionStatus = compatRoute<{ id: string }>(vellumProduct, async ({ actor, params }) => {
   if (!UUID_RE.test(params.id ?? "")) throw new NotFoundError("Workflow execution");
   const doc = await getRunDocument(actor, params.id.toLowerCase());
+  // A key bound to one workflow sees only that workflow's executions, as on Dify's detail route.
+  if (actor.binding && doc.workflow.id !== actor.binding.workflowId) throw new NotFoundError("Workflow execution");
   const status = executionStatusOf(doc.status);
   const error = status === "REJECTED" ? workflowError(doc.error) : null;
   return Response.json({
