@@ -19,6 +19,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { waitForRunEnd } from "../api/run-response";
+import { isApiKeyLive } from "../services/api-keys";
 import { channelOf, readRunResult, verifyWorkflowToken, type WorkflowTokenClaims } from "./promptlayer";
 import type { UpgradeHandler } from "./upgrades";
 
@@ -52,6 +53,8 @@ class Connection {
   private claims: WorkflowTokenClaims | null = null;
   private readonly subscriptions = new Map<string, AbortController>();
   private readonly pinger: ReturnType<typeof setInterval>;
+  /** Commands are handled one after another: connect checks its key before a subscribe in the same frame runs. */
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly ws: WebSocket) {
     this.pinger = setInterval(() => this.send({}), PING_SEC * 1000);
@@ -88,12 +91,21 @@ class Connection {
         return this.close(CLOSE_BAD_REQUEST);
       }
       if (!command || typeof command !== "object" || Array.isArray(command)) return this.close(CLOSE_BAD_REQUEST);
-      if (this.ws.readyState !== this.ws.OPEN) return;
-      this.handle(command);
+      this.queue = this.queue.then(() => this.handleOpen(command));
     }
   }
 
-  private handle(command: Command): void {
+  private async handleOpen(command: Command): Promise<void> {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    try {
+      await this.handle(command);
+    } catch (error) {
+      console.error("[promptlayer websocket] command failed:", error);
+      this.close({ code: 3004, reason: "internal server error" });
+    }
+  }
+
+  private async handle(command: Command): Promise<void> {
     const id = command.id;
     // `{}` is the client's pong; a command without an id (Centrifugo's `send`) expects no reply.
     if (typeof id !== "number" || !Number.isSafeInteger(id) || id <= 0) return;
@@ -104,6 +116,9 @@ class Connection {
       const claims = verifyWorkflowToken(command.connect.token);
       if (claims === "expired") return error(ERR_TOKEN_EXPIRED);
       if (!claims) return this.close(CLOSE_INVALID_TOKEN);
+      // A token lives no longer than the key it was issued to.
+      if (!(await isApiKeyLive(claims.workspaceId, claims.apiKeyId))) return this.close(CLOSE_INVALID_TOKEN);
+      if (this.ws.readyState !== this.ws.OPEN) return;
       this.claims = claims;
       return this.send({ id, connect: { client: randomUUID(), version: "flowdeck", ping: PING_SEC, pong: false } });
     }
@@ -137,6 +152,9 @@ class Connection {
       while (!signal.aborted && !(await waitForRunEnd(runId, WAIT_SLICE_MS, signal)));
       if (signal.aborted) return;
       const result = await readRunResult(runId);
+      if (signal.aborted) return;
+      // The key may have been revoked while the run went on.
+      if (!this.claims || !(await isApiKeyLive(this.claims.workspaceId, this.claims.apiKeyId))) return this.close(CLOSE_INVALID_TOKEN);
       if (signal.aborted) return;
       if (!result) return this.close({ code: 4504, reason: "execution not found" });
       const data = JSON.stringify({ result_code: "OK", final_output: result.output });

@@ -20,7 +20,7 @@ import { demoWorkflows } from "../demo/workflows";
 import { shutdownSandboxPool } from "../engine";
 import { startTestServer, type TestServer } from "../net/test-server";
 import type { Actor } from "../schemas/workspace";
-import { createApiKey } from "../services/api-keys";
+import { createApiKey, revokeApiKey } from "../services/api-keys";
 import { getSigningSecret, verifyCallbackSignature } from "../services/callbacks";
 import { getRunDocumentByNumber } from "../services/run-documents";
 import { startRunOnce } from "../services/runs";
@@ -62,6 +62,8 @@ let a: Actor;
 let b: Actor;
 let keyA: string;
 let keyB: string;
+let keyIdA: number;
+let keyIdB: number;
 let server: CompatTestServer;
 let client: PromptLayer;
 
@@ -81,6 +83,10 @@ const post = (path: string, body: unknown, key: string | null = keyA) =>
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });
 const get = (path: string, key: string = keyA) => fetch(`${server.url}${path}`, { headers: { "x-api-key": key } });
+/** A token as the token endpoint would issue it to key A (or B). */
+const tokenA = (runId: number, options?: { ttlSec?: number; now?: number }) =>
+  issueWorkflowToken({ workspaceId: a.workspaceId, runId, apiKeyId: keyIdA }, options);
+const tokenB = (runId: number) => issueWorkflowToken({ workspaceId: b.workspaceId, runId, apiKeyId: keyIdB });
 const results = (id: number, all: boolean, key = keyA) =>
   get(`/workflow-version-execution-results?workflow_version_execution_id=${id}&return_all_outputs=${all}`, key);
 
@@ -152,8 +158,8 @@ beforeAll(async () => {
       outputs: { text: "{{ steps.done.output }}" },
     },
   });
-  keyA = (await createApiKey(a, { name: "PL A", role: "admin" })).key;
-  keyB = (await createApiKey(b, { name: "PL B", role: "admin" })).key;
+  ({ key: keyA, id: keyIdA } = await createApiKey(a, { name: "PL A", role: "admin" }));
+  ({ key: keyB, id: keyIdB } = await createApiKey(b, { name: "PL B", role: "admin" }));
   server = await startCompatTestServer(promptlayerEndpoints);
   client = new PromptLayer({ apiKey: keyA, baseURL: server.url });
 });
@@ -376,7 +382,7 @@ describe("the token and the WebSocket", () => {
     const res = await post(`/ws-token-request-library?capability=workflow_updates:${run.id}`, undefined);
     expect(res.status).toBe(200);
     const { token_details } = tokenResponse.parse(await res.json());
-    expect(verifyWorkflowToken(token_details.token)).toMatchObject({ workspaceId: a.workspaceId, runId: run.id });
+    expect(verifyWorkflowToken(token_details.token)).toMatchObject({ workspaceId: a.workspaceId, runId: run.id, apiKeyId: keyIdA });
     const foreign = await post(`/ws-token-request-library?capability=workflow_updates:${run.id}`, undefined, keyB);
     expect(foreign.status).toBe(404);
     errorResponse.parse(await foreign.json());
@@ -390,7 +396,7 @@ describe("the token and the WebSocket", () => {
     const { run } = await startRunOnce(a, { workflow: "greet", origin: "promptlayer", inputs: { name: "Sock" } });
     await waitForEnd(a, run.id);
     const socket = await rawSocket();
-    socket.send({ connect: { token: issueWorkflowToken(a.workspaceId, run.id), name: "js" }, id: 1 }, { subscribe: { channel: `workflow_updates:${run.id}` }, id: 2 });
+    socket.send({ connect: { token: tokenA(run.id), name: "js" }, id: 1 }, { subscribe: { channel: `workflow_updates:${run.id}` }, id: 2 });
     const connected = await socket.waitFor((r) => r.id === 1);
     expect(connected).toMatchObject({ id: 1, connect: { client: expect.any(String), ping: 25 } });
     expect(await socket.waitFor((r) => r.id === 2)).toEqual({ id: 2, subscribe: {} });
@@ -412,27 +418,27 @@ describe("the token and the WebSocket", () => {
 
     // Made up, or signed with another secret: the connection is closed as Centrifugo closes it.
     const forged = await rawSocket();
-    const fake = Buffer.from(JSON.stringify({ w: a.workspaceId, r: run.id, e: 9_999_999_999 })).toString("base64url");
+    const fake = Buffer.from(JSON.stringify({ w: a.workspaceId, r: run.id, k: keyIdA, e: 9_999_999_999 })).toString("base64url");
     forged.send({ connect: { token: `${fake}.${"A".repeat(43)}` }, id: 1 }, { subscribe: { channel: `workflow_updates:${run.id}` }, id: 2 });
     expect(await forged.closed).toEqual({ code: 3500, reason: "invalid token" });
     expect(forged.replies).toEqual([]);
 
     // A genuine token of B with its claims edited to A's run: the signature no longer matches.
-    const [, signature] = issueWorkflowToken(b.workspaceId, other.id).split(".");
+    const [, signature] = tokenB(other.id).split(".");
     const tampered = await rawSocket();
     tampered.send({ connect: { token: `${fake}.${signature}` }, id: 1 });
     expect((await tampered.closed).code).toBe(3500);
 
     // B's own valid token cannot subscribe to A's run.
     const foreign = await rawSocket();
-    foreign.send({ connect: { token: issueWorkflowToken(b.workspaceId, other.id) }, id: 1 }, { subscribe: { channel: `workflow_updates:${run.id}` }, id: 2 });
+    foreign.send({ connect: { token: tokenB(other.id) }, id: 1 }, { subscribe: { channel: `workflow_updates:${run.id}` }, id: 2 });
     expect(await foreign.waitFor((r) => r.id === 2)).toEqual({ id: 2, error: { code: 103, message: "permission denied" } });
     await new Promise((r) => setTimeout(r, 200));
     expect(foreign.replies.some((r) => "push" in r)).toBe(false);
     foreign.close();
 
     const expired = await rawSocket();
-    expired.send({ connect: { token: issueWorkflowToken(a.workspaceId, run.id, 60, Date.now() - 120_000) }, id: 1 });
+    expired.send({ connect: { token: tokenA(run.id, { ttlSec: 60, now: Date.now() - 120_000 }) }, id: 1 });
     expect(await expired.waitFor((r) => r.id === 1)).toEqual({ id: 1, error: { code: 109, message: "token expired" } });
     expired.close();
 
@@ -445,11 +451,41 @@ describe("the token and the WebSocket", () => {
     expect(verifyWorkflowToken(`${fake}.${signature}`)).toBeNull();
   });
 
+  it("a token stops working when its key is revoked: at connect, and for a result still to come", async () => {
+    const { key, id: keyId } = await createApiKey(a, { name: "PL short-lived", role: "admin" });
+    const { run } = await startRunOnce(a, { workflow: "greet", origin: "promptlayer", inputs: { name: "Rev" } });
+    const issued = await post(`/ws-token-request-library?capability=workflow_updates:${run.id}`, undefined, key);
+    const { token } = tokenResponse.parse(await issued.json()).token_details;
+    await waitForEnd(a, run.id);
+
+    // Subscribed to a run that has not ended yet, then the key is revoked: no result is pushed.
+    const res = await post("/workflows/slow/run", {}, key);
+    const { workflow_version_execution_id: slowId } = runWorkflowResponse.parse(await res.json());
+    const slowToken = tokenResponse.parse(await (await post(`/ws-token-request-library?capability=workflow_updates:${slowId}`, undefined, key)).json()).token_details.token;
+    const waiting = await rawSocket();
+    waiting.send({ connect: { token: slowToken }, id: 1 }, { subscribe: { channel: `workflow_updates:${slowId}` }, id: 2 });
+    expect(await waiting.waitFor((r) => r.id === 2)).toEqual({ id: 2, subscribe: {} });
+
+    await revokeApiKey(a, keyId);
+    expect((await waiting.closed).code).toBe(3500);
+    expect(waiting.replies.some((r) => "push" in r)).toBe(false);
+
+    const late = await rawSocket();
+    late.send({ connect: { token }, id: 1 }, { subscribe: { channel: `workflow_updates:${run.id}` }, id: 2 });
+    expect(await late.closed).toEqual({ code: 3500, reason: "invalid token" });
+    expect(late.replies).toEqual([]);
+    // Another key's token of the same workspace still works.
+    const fine = await rawSocket();
+    fine.send({ connect: { token: tokenA(run.id) }, id: 1 }, { subscribe: { channel: `workflow_updates:${run.id}` }, id: 2 });
+    expect(await fine.waitFor((r) => "push" in r)).toBeTruthy();
+    fine.close();
+  });
+
   it("a client subscribed before the run ends gets the result when it ends", async () => {
     const res = await post("/workflows/slow/run", {});
     const { workflow_version_execution_id: id } = runWorkflowResponse.parse(await res.json());
     const socket = await rawSocket();
-    socket.send({ connect: { token: issueWorkflowToken(a.workspaceId, id) }, id: 1 }, { subscribe: { channel: `workflow_updates:${id}` }, id: 2 });
+    socket.send({ connect: { token: tokenA(id) }, id: 1 }, { subscribe: { channel: `workflow_updates:${id}` }, id: 2 });
     await socket.waitFor((r) => r.id === 2);
     expect(socket.replies.some((r) => "push" in r)).toBe(false);
     const push = (await socket.waitFor((r) => "push" in r, 8_000)) as { push: { pub: { data: { data: string } } } };

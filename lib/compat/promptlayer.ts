@@ -225,13 +225,22 @@ export const channelOf = (runId: number) => `workflow_updates:${runId}`;
 export interface WorkflowTokenClaims {
   workspaceId: number;
   runId: number;
+  /** The API key that asked for the token: the socket works only while that key is not revoked. */
+  apiKeyId: number;
   /** Unix seconds. */
   expiresAt: number;
 }
 
-/** A token that lets a WebSocket client follow one run of one workspace until it expires. */
-export function issueWorkflowToken(workspaceId: number, runId: number, ttlSec = TOKEN_TTL_SEC, now = Date.now()): string {
-  const payload = Buffer.from(JSON.stringify({ w: workspaceId, r: runId, e: Math.floor(now / 1000) + ttlSec })).toString("base64url");
+interface IssueOptions {
+  ttlSec?: number;
+  now?: number;
+}
+
+/** A token that lets a WebSocket client follow one run of one workspace, while its key lives and until it expires. */
+export function issueWorkflowToken(claims: { workspaceId: number; runId: number; apiKeyId: number }, options: IssueOptions = {}): string {
+  const { ttlSec = TOKEN_TTL_SEC, now = Date.now() } = options;
+  const body = { w: claims.workspaceId, r: claims.runId, k: claims.apiKeyId, e: Math.floor(now / 1000) + ttlSec };
+  const payload = Buffer.from(JSON.stringify(body)).toString("base64url");
   return `${payload}.${sign(payload)}`;
 }
 
@@ -243,16 +252,16 @@ export function verifyWorkflowToken(token: unknown, now = Date.now()): WorkflowT
   const expected = Buffer.from(sign(payload));
   const given = Buffer.from(signature);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-  let claims: { w?: unknown; r?: unknown; e?: unknown };
+  let claims: { w?: unknown; r?: unknown; k?: unknown; e?: unknown };
   try {
     claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
   } catch {
     return null;
   }
-  const { w, r, e } = claims;
-  if (!Number.isSafeInteger(w) || !Number.isSafeInteger(r) || !Number.isSafeInteger(e)) return null;
+  const { w, r, k, e } = claims;
+  if (![w, r, k, e].every(Number.isSafeInteger)) return null;
   if ((e as number) * 1000 <= now) return "expired";
-  return { workspaceId: w as number, runId: r as number, expiresAt: e as number };
+  return { workspaceId: w as number, runId: r as number, apiKeyId: k as number, expiresAt: e as number };
 }
 
 const capabilitySchema = z.object({
@@ -265,10 +274,12 @@ const wsToken = compatRoute(product, async ({ req, actor }) => {
   const runId = Number(capability.split(":")[1]);
   if (!Number.isSafeInteger(runId)) throw new ValidationError([{ loc: ["query", "capability"], msg: "Unknown execution", type: "value_error" }]);
   await executionOf(actor, runId);
+  const apiKeyId = actor.apiKeyId;
+  if (apiKeyId == null) throw new Error("PromptLayer routes authenticate with an API key");
   return Response.json({
     success: true,
     messaging_backend: "centrifugo",
-    token_details: { token: issueWorkflowToken(actor.workspaceId, runId) },
+    token_details: { token: issueWorkflowToken({ workspaceId: actor.workspaceId, runId, apiKeyId }) },
   });
 });
 

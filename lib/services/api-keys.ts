@@ -103,6 +103,12 @@ export async function revokeApiKey(actor: Actor, id: number): Promise<ApiKeyInfo
   return (await listApiKeys(actor)).find((k) => k.id === id)!;
 }
 
+/** Whether a key of this workspace exists and is not revoked (for credentials derived from a key, like WebSocket tokens). */
+export async function isApiKeyLive(workspaceId: number, id: number): Promise<boolean> {
+  const key = await db.apiKey.findFirst({ where: { id, workspaceId, revokedAt: null }, select: { id: true } });
+  return key !== null;
+}
+
 /** Minimum time between two writes of a key's lastUsedAt. */
 const TOUCH_INTERVAL_MS = 60_000;
 const globalForKeys = globalThis as unknown as { flowdeckKeyTouches?: Map<number, number> };

@@ -28,9 +28,9 @@ export interface WsResult {
 export function wsCaseArb(world: FuzzWorld): fc.Arbitrary<WsCase> {
   const run = fc.constantFrom(...world.runs);
   const token = fc.oneof(
-    { weight: 5, arbitrary: run.map((r) => ({ value: issueWorkflowToken(world.a.workspaceId, r.id) as unknown, note: `token for run ${r.id}` })) },
-    { weight: 1, arbitrary: run.map((r) => ({ value: issueWorkflowToken(world.a.workspaceId, r.id, -10) as unknown, note: "expired token" })) },
-    { weight: 1, arbitrary: run.map((r) => ({ value: `${issueWorkflowToken(world.a.workspaceId, r.id).slice(0, -2)}xx` as unknown, note: "forged token" })) },
+    { weight: 5, arbitrary: run.map((r) => ({ value: issueWorkflowToken({ workspaceId: world.a.workspaceId, runId: r.id, apiKeyId: world.adminKeyId }) as unknown, note: `token for run ${r.id}` })) },
+    { weight: 1, arbitrary: run.map((r) => ({ value: issueWorkflowToken({ workspaceId: world.a.workspaceId, runId: r.id, apiKeyId: world.adminKeyId }, { ttlSec: -10 }) as unknown, note: "expired token" })) },
+    { weight: 1, arbitrary: run.map((r) => ({ value: `${issueWorkflowToken({ workspaceId: world.a.workspaceId, runId: r.id, apiKeyId: world.adminKeyId }).slice(0, -2)}xx` as unknown, note: "forged token" })) },
     { weight: 1, arbitrary: nastyValue.map((v) => ({ value: v, note: "garbage token" })) },
   );
   const channel = fc.oneof(

@@ -35,6 +35,8 @@ export interface FuzzWorld {
   keys: { admin: string; member: string; boundGreet: string; boundDoc: string; revoked: string; otherWorkspace: string };
   /** Ids of keys the fuzz must keep usable (un-revoked after a case that revoked them). */
   protectedKeyIds: number[];
+  /** The id of keys.admin (WebSocket tokens name the key they were issued to). */
+  adminKeyId: number;
   /** Ids of keys the fuzz may revoke, and the other workspace's key id. */
   sacrificialKeyIds: number[];
   otherKeyId: number;
@@ -217,6 +219,7 @@ export async function buildFuzzWorld(lane: number, servers: LocalServers): Promi
       otherWorkspace: other.key,
     },
     protectedKeyIds: [admin.id, member.id, boundGreet.id, boundDoc.id],
+    adminKeyId: admin.id,
     sacrificialKeyIds,
     otherKeyId: other.id,
     workflows: { greet: ref(wfGreet), doc: ref(wfDoc), docs: ref(wfDocs), form: ref(wfForm), fail: ref(wfFail), nap: ref(wfNap) },
