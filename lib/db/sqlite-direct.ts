@@ -20,11 +20,19 @@ type CapturedAdapter = SqlDriverAdapter & { client?: SqliteHandle };
 
 // On globalThis: Next.js may load this module in several bundles of one process, while the
 // Prisma client (and so the connection) exists once.
+// The write queue too: with one queue per bundle, the route's inserts and the executor's event
+// batches were committed in separate transactions instead of sharing one.
 const shared = globalThis as unknown as {
-  flowdeckSqliteDirect?: { adapter: CapturedAdapter | null; statements: Map<string, ReturnType<SqliteHandle["prepare"]>> };
+  flowdeckSqliteDirect?: {
+    adapter: CapturedAdapter | null;
+    statements: Map<string, ReturnType<SqliteHandle["prepare"]>>;
+    queue: QueuedWrite[];
+    flushScheduled: boolean;
+  };
 };
-const direct = (shared.flowdeckSqliteDirect ??= { adapter: null, statements: new Map() });
+const direct: NonNullable<typeof shared.flowdeckSqliteDirect> = (shared.flowdeckSqliteDirect ??= { adapter: null, statements: new Map(), queue: [], flushScheduled: false });
 const statements = direct.statements;
+const queue = direct.queue;
 
 /** Wraps the SQLite adapter factory so the connection it opens can be reached here. */
 export function captureSqliteConnection(factory: SqlDriverAdapterFactory): SqlDriverAdapterFactory {
@@ -57,9 +65,6 @@ interface QueuedWrite {
   reject(error: unknown): void;
 }
 
-const queue: QueuedWrite[] = [];
-let flushScheduled = false;
-
 /**
  * One atomic write on the shared connection. `fn` must be synchronous. Writes that arrive
  * together are group-committed: one BEGIN…COMMIT for all of them, each inside its own
@@ -70,15 +75,15 @@ export function directWriteTransaction<T>(fn: (s: DirectStatements) => T): Promi
   if (!direct.adapter?.client) return Promise.reject(new Error("The direct SQLite connection is not open"));
   return new Promise<T>((resolve, reject) => {
     queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
-    if (!flushScheduled) {
-      flushScheduled = true;
+    if (!direct.flushScheduled) {
+      direct.flushScheduled = true;
       setImmediate(() => void flushWrites());
     }
   });
 }
 
 async function flushWrites(): Promise<void> {
-  flushScheduled = false;
+  direct.flushScheduled = false;
   const adapter = direct.adapter!;
   const client = adapter.client!;
   let tx: Awaited<ReturnType<SqlDriverAdapter["startTransaction"]>>;
