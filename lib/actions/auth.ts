@@ -1,7 +1,7 @@
 "use server";
 /** Sign-in and sign-out actions for the login form and the header. */
 import { AuthError } from "next-auth";
-import { signIn, signOut } from "../auth/auth";
+import { SignInRateLimited, signIn, signOut } from "../auth/auth";
 import { safeCallbackPath } from "../auth/callback-url";
 
 export async function signInAction(_prev: string | null, formData: FormData): Promise<string | null> {
@@ -16,6 +16,7 @@ export async function signInAction(_prev: string | null, formData: FormData): Pr
     await signIn("credentials", { email, password, redirectTo });
     return null;
   } catch (err) {
+    if (err instanceof SignInRateLimited) return err.userMessage;
     if (err instanceof AuthError) return "That email and password do not match an account.";
     throw err; // the redirect after a successful sign-in
   }

@@ -5,7 +5,16 @@
 import NextAuth, { CredentialsSignin } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { z } from "zod";
+import { SignInThrottledError } from "../services/sign-in-throttle";
 import { authenticateWithPassword } from "../services/users";
+
+/** Too many failed sign-ins for the account: the form says so, and when to try again. */
+export class SignInRateLimited extends CredentialsSignin {
+  code = "rate_limited";
+  constructor(readonly userMessage: string) {
+    super(userMessage);
+  }
+}
 
 const credentialsSchema = z.object({
   email: z.string().trim().email(),
@@ -22,7 +31,13 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
       async authorize(raw) {
         const parsed = credentialsSchema.safeParse(raw);
         if (!parsed.success) throw new CredentialsSignin();
-        const user = await authenticateWithPassword(parsed.data.email, parsed.data.password);
+        let user: Awaited<ReturnType<typeof authenticateWithPassword>>;
+        try {
+          user = await authenticateWithPassword(parsed.data.email, parsed.data.password);
+        } catch (error) {
+          if (error instanceof SignInThrottledError) throw new SignInRateLimited(error.message);
+          throw error;
+        }
         if (!user) throw new CredentialsSignin();
         return user;
       },

@@ -3,12 +3,22 @@ import { db } from "../db/client";
 import { verifyPassword } from "../security/passwords";
 import type { Actor, Role } from "../schemas/workspace";
 import { NotFoundError } from "./errors";
+import { assertSignInAllowed, clearSignInFailures, recordSignInFailure } from "./sign-in-throttle";
 
-/** The user for an email + password pair, or null (same answer for unknown email and bad password). */
+/**
+ * The user for an email + password pair, or null (same answer for unknown email and bad
+ * password). Throws SignInThrottledError after too many recent failures for the email.
+ */
 export async function authenticateWithPassword(email: string, password: string) {
+  assertSignInAllowed(email);
   const user = await db.user.findUnique({ where: { email: email.trim().toLowerCase() } });
   const ok = await verifyPassword(password, user?.passwordHash);
-  return ok && user ? { id: user.id, email: user.email, name: user.name } : null;
+  if (!ok || !user) {
+    recordSignInFailure(email);
+    return null;
+  }
+  clearSignInFailures(email);
+  return { id: user.id, email: user.email, name: user.name };
 }
 
 export async function listWorkspacesForUser(userId: string) {
