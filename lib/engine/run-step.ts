@@ -32,7 +32,20 @@ export interface StepRunEnv {
 }
 
 /** Codes that a retry cannot fix. */
-const NOT_RETRIED = new Set(["cancelled", "validation"]);
+const NOT_RETRIED = new Set(["cancelled", "validation", "output_too_large"]);
+
+/**
+ * The largest output a step may produce, as JSON characters. Outputs are stored, streamed to
+ * every viewer and handed to the steps after; beyond this a step fails instead.
+ */
+export const MAX_STEP_OUTPUT_CHARS = 16 * 1024 * 1024;
+
+/** The output's size as JSON characters (strings by their length: no copy of a large one). */
+function outputChars(output: unknown): number {
+  if (output == null || typeof output === "number" || typeof output === "boolean") return 8;
+  if (typeof output === "string") return output.length + 2;
+  return JSON.stringify(output)?.length ?? 0;
+}
 
 /** Runs one step (all attempts). Never throws except when the event sink throws. */
 export async function runStep(step: StepSpec, env: StepRunEnv): Promise<StepResult> {
@@ -60,7 +73,15 @@ export async function runStep(step: StepSpec, env: StepRunEnv): Promise<StepResu
     if (env.runSignal.aborted) return { ...errorInfo(env.runSignal.reason), ok: false, attempts: attempt - 1, tokens };
     await env.emit({ type: "step_started", step_id: step.id, kind: step.kind, attempt });
     const result = await attemptStep(step, kind, parsed.data, timeoutMs, addTokens, env);
-    if (result.ok) return { ok: true, output: result.output, attempts: attempt, tokens };
+    if (result.ok) {
+      const size = outputChars(result.output);
+      if (size <= MAX_STEP_OUTPUT_CHARS) return { ok: true, output: result.output, attempts: attempt, tokens };
+      const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+      return {
+        ok: false, code: "output_too_large", attempts: attempt, tokens,
+        message: `Step output is ${mb(size)} MB as JSON; the limit is ${mb(MAX_STEP_OUTPUT_CHARS)} MB`,
+      };
+    }
     if (attempt > retries || NOT_RETRIED.has(result.code) || result.retryable === false || env.runSignal.aborted) {
       return { ok: false, code: result.code, message: result.message, attempts: attempt, tokens };
     }

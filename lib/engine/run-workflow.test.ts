@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { workflowDefinitionSchema } from "./definition";
 import { engineEventSchema, type EngineEvent } from "./events";
+import { MAX_STEP_OUTPUT_CHARS } from "./run-step";
 import { executeWorkflow, type ExecuteWorkflowOptions } from "./run-workflow";
 import { registerStepKind } from "./steps";
 import { StepError, type EnginePorts } from "./steps/types";
@@ -92,6 +93,24 @@ beforeEach(() => {
 });
 
 describe("executeWorkflow", () => {
+  it("a step whose output is over the size limit fails (not retried), and the run with it", async () => {
+    const big = "x".repeat(MAX_STEP_OUTPUT_CHARS);
+    const { outcome, finished } = await run({
+      steps: [
+        sleep("huge", 30, { value: { text: big } }, { retries: 2 }),
+        { id: "after", kind: "template", config: { template: "{{ steps.huge.output.text }}" } },
+        sleep("fits", 1, { value: big.slice(0, 1000) }),
+      ],
+    });
+    expect(outcome.status).toBe("failed");
+    expect(finished("huge")).toMatchObject({
+      status: "failed", attempts: 1, error: { code: "output_too_large", message: "Step output is 16.0 MB as JSON; the limit is 16.0 MB" },
+    });
+    expect(calls.huge).toBe(1);
+    expect(finished("fits")).toMatchObject({ status: "succeeded" });
+    expect(finished("after")?.status).not.toBe("succeeded");
+  });
+
   it("runs steps in dependency order and passes outputs along", async () => {
     const { outcome, events, started } = await run({
       inputs: [{ name: "n", type: "number" }],
