@@ -4,7 +4,7 @@
  * then the run; past the wait limit a 202 with the run's URL instead of a timeout).
  */
 import { createHash } from "node:crypto";
-import { runEndedHere, subscribeRunEvents } from "../events/run-event-bus";
+import { hearsOtherProcesses, runEndedHere, subscribeRunEvents } from "../events/run-event-bus";
 import { isExecutingHere } from "../executor";
 import type { ResponseMode, RunAcceptedDoc } from "../schemas/api-runs";
 import { isFinalStatus } from "../schemas/run";
@@ -26,7 +26,7 @@ export function blockingLimitMs(): number {
  * that end in this process say so on the event bus (no database read); a run executed by
  * another process (scale-out) is noticed by a status read once a second.
  */
-export function waitForRunEnd(runId: number, ms: number, signal?: AbortSignal): Promise<boolean> {
+export function waitForRunEnd(runId: number, ms: number, signal?: AbortSignal, opts: { startedByThisRequest?: boolean } = {}): Promise<boolean> {
   return new Promise((resolve) => {
     let settled = false;
     let checking = false;
@@ -59,9 +59,10 @@ export function waitForRunEnd(runId: number, ms: number, signal?: AbortSignal): 
     const onAbort = () => finish(false);
     signal?.addEventListener("abort", onAbort);
     // It may have ended before we subscribed; a run this process is executing cannot end
-    // unannounced, so only other runs need a read.
+    // unannounced, so only other runs need a read — except one this request just stored
+    // while the bus was listening: its end cannot have been announced before that.
     if (runEndedHere(runId)) finish(true);
-    else if (!isExecutingHere(runId)) void check();
+    else if (!isExecutingHere(runId) && !(opts.startedByThisRequest && hearsOtherProcesses())) void check();
   });
 }
 
@@ -113,7 +114,7 @@ export async function respondWithRun(req: Request, actor: Actor, run: StartedRun
   }
 
   const limit = Math.min(opts.maxWaitMs ?? blockingLimitMs(), blockingLimitMs());
-  const ended = await waitForRunEnd(run.id, limit, req.signal);
+  const ended = await waitForRunEnd(run.id, limit, req.signal, { startedByThisRequest: !opts.replayed });
   if (!ended) {
     const position = await getRunLogPosition(run.id);
     return accepted(position?.status ?? run.status, `Still running after ${limit} ms: follow url or events_url`);

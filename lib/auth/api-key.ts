@@ -1,6 +1,7 @@
 /** API-key authentication: `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
 import { db } from "../db/client";
 import { databaseProvider } from "../db/config";
+import { hasDirectPg, pgDirectQuery } from "../db/pg-direct";
 import { sha256Hex } from "../security/tokens";
 import type { Actor, Role } from "../schemas/workspace";
 
@@ -24,10 +25,7 @@ export async function actorForApiKey(key: string): Promise<Actor | null> {
   const hash = sha256Hex(key);
   const cached = keyCache.get(hash);
   if (cached) return cached;
-  const row = await db.apiKey.findUnique({
-    where: { keyHash: hash },
-    select: { id: true, role: true, revokedAt: true, workflowId: true, label: true, workspace: { select: { id: true, slug: true } } },
-  });
+  const row = await findKey(hash);
   if (!row || row.revokedAt) return null;
   const actor: Actor = {
     workspaceId: row.workspace.id, workspaceSlug: row.workspace.slug,
@@ -44,4 +42,22 @@ export async function actorForApiKey(key: string): Promise<Actor | null> {
 /** Drops a key from the cache (call when it is revoked). */
 export function forgetApiKey(apiKeyId: number): void {
   for (const [hash, actor] of keyCache) if (actor.apiKeyId === apiKeyId) keyCache.delete(hash);
+}
+
+type KeyRow = { id: number; role: string; revokedAt: Date | null; workflowId: number | null; label: string | null; workspace: { id: number; slug: string } };
+
+/** The key and its workspace: on PostgreSQL one joined statement (Prisma would send two). */
+async function findKey(keyHash: string): Promise<KeyRow | null> {
+  if (hasDirectPg()) {
+    const [row] = await pgDirectQuery<Omit<KeyRow, "workspace"> & { workspaceId: number; slug: string }>(
+      `SELECT k."id", k."role", k."revokedAt", k."workflowId", k."label", w."id" AS "workspaceId", w."slug"
+         FROM "ApiKey" k JOIN "Workspace" w ON w."id" = k."workspaceId" WHERE k."keyHash" = $1`,
+      [keyHash],
+    );
+    return row ? { ...row, workspace: { id: row.workspaceId, slug: row.slug } } : null;
+  }
+  return db.apiKey.findUnique({
+    where: { keyHash },
+    select: { id: true, role: true, revokedAt: true, workflowId: true, label: true, workspace: { select: { id: true, slug: true } } },
+  });
 }

@@ -146,6 +146,14 @@ export async function stopEventBus(): Promise<PgBusStats | null> {
   return transport ? { ...transport.stats } : null;
 }
 
+/**
+ * Whether this process is listening on the cross-process bus right now: an end announced
+ * by any process from now on will reach it (a dropped connection resyncs its listeners).
+ */
+export function hearsOtherProcesses(): boolean {
+  return bus.transport?.stats.connected === true;
+}
+
 /** What the bus is doing, for tests, benchmarks and diagnostics. */
 export function eventBusStatus(): { mode: "in-process" | "postgresql"; origin: string } & Partial<PgBusStats> {
   const transport = bus.transport;

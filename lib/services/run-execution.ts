@@ -324,9 +324,11 @@ export async function isCancelRequested(runId: number): Promise<boolean> {
 /** The graphile-worker task that executes one run; its payload is `{ runId }`. */
 export const RUN_JOB_TASK = "flowdeck_run";
 
+export const RUN_JOB_KEY_PREFIX = "run:";
+
 /** One job per run at a time (graphile-worker's job key). */
 export function runJobKey(runId: number): string {
-  return `run:${runId}`;
+  return `${RUN_JOB_KEY_PREFIX}${runId}`;
 }
 
 /**

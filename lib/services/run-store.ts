@@ -52,8 +52,12 @@ const RUN_INSERT_COLUMNS = [
 const INSERT_RUN = `INSERT INTO "Run" (${RUN_INSERT_COLUMNS.map((c) => `"${c}"`).join(", ")}) VALUES (${RUN_INSERT_COLUMNS.map(() => "?").join(", ")}) RETURNING "id"`;
 const INSERT_PAYLOAD = 'INSERT INTO "RunPayload" ("runId", "workspaceId", "inputs") VALUES (?, ?, ?)';
 
-/** Stores a new run and its inputs atomically; returns its ids. */
-export async function insertRun(run: NewRun): Promise<{ id: number; uuid: string }> {
+/**
+ * Stores a new run and its inputs atomically; returns its ids. With `jobTask` on PostgreSQL
+ * the run's graphile-worker job is added in the same statement (`jobAdded`), so a queued run
+ * never lacks its job and costs one round trip less.
+ */
+export async function insertRun(run: NewRun, opts: { jobTask?: { task: string; keyPrefix: string } } = {}): Promise<{ id: number; uuid: string; jobAdded?: boolean }> {
   const uuid = randomUUID();
   const { inputs, ...row } = run;
   const createdAt = new Date();
@@ -71,7 +75,7 @@ export async function insertRun(run: NewRun): Promise<{ id: number; uuid: string
       });
       return { id, uuid };
     }
-    if (hasDirectPg()) return { id: await insertRunPg(uuid, row, inputs, createdAt), uuid };
+    if (hasDirectPg()) return { id: await insertRunPg(uuid, row, inputs, createdAt, opts.jobTask), uuid, jobAdded: opts.jobTask != null };
     const created = await db.run.create({
       data: { uuid, ...row, createdAt, payload: { create: { workspaceId: row.workspaceId, inputs } } },
       select: { id: true },
@@ -83,20 +87,31 @@ export async function insertRun(run: NewRun): Promise<{ id: number; uuid: string
 }
 
 /** The run row and its payload in one PostgreSQL statement (one implicit transaction). */
-async function insertRunPg(uuid: string, row: Omit<NewRun, "inputs">, inputs: string, createdAt: Date): Promise<number> {
+async function insertRunPg(
+  uuid: string, row: Omit<NewRun, "inputs">, inputs: string, createdAt: Date, job?: { task: string; keyPrefix: string },
+): Promise<number> {
   const values: Record<(typeof RUN_INSERT_COLUMNS)[number], unknown> = {
     uuid, ...row, idempotencyKey: row.idempotencyKey ?? null, requestHash: row.requestHash ?? null,
     rerunFromStep: row.rerunFromStep ?? null, callbackUrl: row.callbackUrl ?? null, leaseOwner: row.leaseOwner ?? null,
     leaseExpiresAt: row.leaseExpiresAt ? pgTimestamp(row.leaseExpiresAt) : null, createdAt: pgTimestamp(createdAt),
   };
-  const [inserted] = await pgDirectQuery<{ id: number }>(INSERT_RUN_PG, [...RUN_INSERT_COLUMNS.map((c) => values[c]), inputs]);
+  const params = [...RUN_INSERT_COLUMNS.map((c) => values[c]), inputs];
+  const [inserted] = job
+    ? await pgDirectQuery<{ id: number }>(INSERT_RUN_WITH_JOB_PG, [...params, job.task, job.keyPrefix])
+    : await pgDirectQuery<{ id: number }>(INSERT_RUN_PG, params);
   return inserted.id;
 }
 
-const INSERT_RUN_PG = `WITH r AS (
+const INSERT_RUN_CTE = `WITH r AS (
     INSERT INTO "Run" (${RUN_INSERT_COLUMNS.map((c) => `"${c}"`).join(", ")})
-    VALUES (${RUN_INSERT_COLUMNS.map((c, i) => `$${i + 1}${c === "leaseExpiresAt" || c === "createdAt" ? "::timestamp(3)" : ""}`).join(", ")}) RETURNING "id", "workspaceId")
-  INSERT INTO "RunPayload" ("runId", "workspaceId", "inputs") SELECT "id", "workspaceId", $${RUN_INSERT_COLUMNS.length + 1} FROM r RETURNING "runId" AS "id"`;
+    VALUES (${RUN_INSERT_COLUMNS.map((c, i) => `$${i + 1}${c === "leaseExpiresAt" || c === "createdAt" ? "::timestamp(3)" : ""}`).join(", ")}) RETURNING "id", "workspaceId")`;
+const INSERT_PAYLOAD_PG = `INSERT INTO "RunPayload" ("runId", "workspaceId", "inputs") SELECT "id", "workspaceId", $${RUN_INSERT_COLUMNS.length + 1} FROM r RETURNING "runId" AS "id"`;
+const INSERT_RUN_PG = `${INSERT_RUN_CTE}
+  ${INSERT_PAYLOAD_PG}`;
+// The same, plus the run's job (job key: the given prefix + the new id; see runJobKey).
+const INSERT_RUN_WITH_JOB_PG = `${INSERT_RUN_CTE}, p AS (${INSERT_PAYLOAD_PG})
+  SELECT p."id", (graphile_worker.add_job($${RUN_INSERT_COLUMNS.length + 2}::text, json_build_object('runId', p."id"),
+    job_key => $${RUN_INSERT_COLUMNS.length + 3}::text || p."id"::text, max_attempts => 25)).id AS "jobId" FROM p`;
 
 /** Recognises a unique-key violation on externalId / idempotencyKey, from either driver. */
 function duplicateKey(error: unknown): DuplicateRunKeyError | null {

@@ -5,12 +5,14 @@
 import { db } from "../db/client";
 import { planWorkflow, validateInputs, type InputSpec, type WorkflowDefinition } from "../engine";
 import { enqueueRun, requestCancel, reserveExecution } from "../executor";
+import { executionMode } from "../executor/mode";
 import { isFinalStatus, type RunOrigin, type RunStatus } from "../schemas/run";
 import type { Actor } from "../schemas/workspace";
 import { NotFoundError, ValidationError, type ErrorDetail } from "./errors";
 import { assertCan } from "./permissions";
 import { fetchUrlFileInputs } from "./run-file-urls";
 import { normalizeInputShape, resolveFileInputs } from "./run-inputs";
+import { RUN_JOB_KEY_PREFIX, RUN_JOB_TASK } from "./run-execution";
 import { DuplicateRunKeyError, insertRun } from "./run-store";
 import { findWorkflow, resolveVersion, resolveVersionOf } from "./workflows";
 import { expectCallback, onRunEnded } from "./callbacks";
@@ -88,8 +90,10 @@ export async function startRun(actor: Actor, req: StartRunRequest): Promise<Star
   const slot = reserveExecution();
   const status: RunStatus = slot ? "running" : "queued";
   const reuse = req.reuseSteps ?? [];
-  let run: { id: number; uuid: string };
+  let run: { id: number; uuid: string; jobAdded?: boolean };
   try {
+    // Queued for a worker: on PostgreSQL its job is added by the same statement.
+    const jobTask = !slot && executionMode() === "worker" ? { task: RUN_JOB_TASK, keyPrefix: RUN_JOB_KEY_PREFIX } : undefined;
     run = await insertRun({
       workspaceId: actor.workspaceId,
       workflowId: workflow.id,
@@ -110,7 +114,7 @@ export async function startRun(actor: Actor, req: StartRunRequest): Promise<Star
       apiKeyId: actor.apiKeyId,
       parentRunId: req.parentRunId ?? null,
       inputs: JSON.stringify(checked.inputs),
-    });
+    }, { jobTask });
     // Reused steps are stored as this run's own finished steps, so a resumed run keeps them too.
     if (reuse.length) {
       await db.stepRun.createMany({
@@ -132,7 +136,7 @@ export async function startRun(actor: Actor, req: StartRunRequest): Promise<Star
       definition, inputs: checked.inputs,
       completed: Object.fromEntries(reuse.map((s) => [s.stepId, { output: s.output == null ? null : JSON.parse(s.output) }])),
     });
-  } else {
+  } else if (!run.jobAdded) {
     await enqueueRun(run.id);
   }
   return {

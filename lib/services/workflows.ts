@@ -3,6 +3,7 @@
  * Every query carries the actor's workspaceId.
  */
 import { db } from "../db/client";
+import { hasDirectPg, pgDirectQuery } from "../db/pg-direct";
 import { validateDefinition, type WorkflowDefinition } from "../engine";
 import type { Actor } from "../schemas/workspace";
 import { ConflictError, NotFoundError, ValidationError } from "./errors";
@@ -170,6 +171,7 @@ export async function resolveVersion(actor: Actor, ref: string | number, selecto
   const key = `${ref}\u0000${selector.label ?? ""}\u0000${selector.version ?? ""}`;
   const cached = cachedResolution<ResolvedVersion>(actor.workspaceId, key);
   if (cached) return cached;
+  if (hasDirectPg()) return resolveVersionPg(actor, ref, selector);
   const resolved = await resolveVersionOf(actor, await findWorkflow(actor, ref), selector);
   rememberResolution(actor.workspaceId, key, resolved);
   return resolved;
@@ -177,6 +179,46 @@ export async function resolveVersion(actor: Actor, ref: string | number, selecto
 
 /** What resolveVersion returns. */
 export type ResolvedVersion = Awaited<ReturnType<typeof resolveVersionOf>>;
+
+type Workflow = Awaited<ReturnType<typeof findWorkflow>>;
+
+/**
+ * resolveVersion on PostgreSQL as one statement (Prisma sends three): the workflow by id, UUID
+ * or name, and the version its label, number or "latest" picks. Nothing is cached across
+ * requests there, since another process may move a label; the parsed definition is kept
+ * per (immutable) version.
+ */
+async function resolveVersionPg(actor: Actor, ref: string | number, selector: VersionSelector): Promise<ResolvedVersion> {
+  const where = workflowWhere(actor.workspaceId, ref) as { id?: number; uuid?: string; name?: string };
+  const label = selector.label ?? null;
+  const number = label == null ? (selector.version ?? null) : null;
+  const [row] = await pgDirectQuery<Workflow & { hasLabel: boolean; vId: number | null; vNumber: number; vCreatedAt: Date; vDefinition: string }>(
+    `SELECT w."id", w."uuid", w."workspaceId", w."name", w."title", w."description", w."createdAt", w."updatedAt", w."archivedAt",
+            l."id" IS NOT NULL AS "hasLabel", v."id" AS "vId", v."number" AS "vNumber", v."createdAt" AS "vCreatedAt", v."definition" AS "vDefinition"
+       FROM "Workflow" w
+       LEFT JOIN "Label" l ON $5::text IS NOT NULL AND l."workflowId" = w."id" AND l."name" = $5::text
+       LEFT JOIN LATERAL (
+         SELECT * FROM "WorkflowVersion" x
+          WHERE x."workflowId" = w."id" AND x."workspaceId" = w."workspaceId"
+            AND CASE WHEN $5::text IS NOT NULL THEN x."id" = l."versionId" WHEN $6::bigint IS NOT NULL THEN x."number" = $6::bigint ELSE true END
+          ORDER BY x."number" DESC LIMIT 1) v ON true
+      WHERE w."workspaceId" = $1 AND w."archivedAt" IS NULL
+        AND (w."id" = $2::bigint OR w."uuid" = $3::text OR w."name" = $4::text)
+      LIMIT 1`,
+    [actor.workspaceId, where.id ?? null, where.uuid ?? null, where.name ?? null, label, number],
+  );
+  if (!row) throw new NotFoundError(`Workflow '${ref}'`);
+  const { hasLabel, vId, vNumber, vCreatedAt, vDefinition, ...workflow } = row;
+  if (label != null && !hasLabel) throw new NotFoundError(`Label '${label}' of workflow '${workflow.name}'`);
+  if (vId == null) {
+    throw new NotFoundError(number != null ? `Version ${number} of workflow '${workflow.name}'` : `A published version of workflow '${workflow.name}'`);
+  }
+  return {
+    workflow,
+    version: { id: vId, number: vNumber, createdAt: vCreatedAt },
+    definition: parseStoredDefinition(vId, vDefinition),
+  };
+}
 
 function assertOneSelector(selector: VersionSelector) {
   if (selector.label && selector.version != null) {
