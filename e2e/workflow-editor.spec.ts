@@ -104,11 +104,20 @@ test("create from YAML with inline errors, publish v1 and v2, move production, c
   await move.getByRole("button", { name: "Move label" }).click();
   await expect(page.getByTestId("label-production")).toContainText("v1");
   await expect(page.getByTestId("label-move").first()).toContainText("new → v1");
+  // A run over the API at production uses v1 (and the server remembers that resolution).
+  const runAtProduction = async () => {
+    const res = await page.request.post(`/api/v1/workflows/${NAME}/runs`, { headers: auth, data: { label: "production", inputs: { who: "Ann" } } });
+    expect(res.status()).toBe(200);
+    return (await res.json()) as { version: number; outputs: { text: string } };
+  };
+  expect(await runAtProduction()).toMatchObject({ version: 1, outputs: { text: "Hello, Ann!" } });
 
   await move.getByLabel("Version").selectOption("2");
   await expect(page.getByTestId("move-label-hint")).toHaveText("Moves production from v1 to v2.");
   await move.getByRole("button", { name: "Move label" }).click();
   await expect(page.getByTestId("label-production")).toContainText("v2");
+  // The move made in the console reaches the API at once (its cache of resolutions was per bundle once).
+  expect(await runAtProduction()).toMatchObject({ version: 2, outputs: { text: "Hello there, Ann!" } });
   const latestMove = page.getByTestId("label-move").first();
   await expect(latestMove.getByTestId("label-move-versions")).toHaveText("v1 → v2");
   await expect(latestMove).toContainText("production");

@@ -8,7 +8,10 @@
 import { databaseProvider } from "../db/config";
 
 const LIMIT = 2_000;
-const entries = new Map<string, { workspaceId: number; value: unknown }>();
+// On globalThis: Next.js loads this module in several bundles of one process, and a label
+// moved through one (a server action) must clear what another (the run API) remembers.
+const shared = globalThis as unknown as { flowdeckVersionCache?: Map<string, { workspaceId: number; value: unknown }> };
+const entries = (shared.flowdeckVersionCache ??= new Map());
 const enabled = databaseProvider() === "sqlite";
 
 /** The cached value for key in a workspace, or undefined. */
