@@ -7,12 +7,14 @@ test("a wrong password is refused; ten failures throttle the account, others are
   const victim = await createUser("throttled");
   const bystander = await createUser("bystander");
   await page.goto("/login");
-  const alert = page.getByRole("alert");
+  const alert = page.locator("form").getByRole("alert");
   for (let i = 1; i <= 10; i++) {
     await page.getByLabel("Email").fill(victim.email);
     await page.getByLabel("Password").fill(`wrong-${i}`);
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(alert).toHaveText("That email and password do not match an account.");
+    // The email typed stays in the form (React resets a form after its action).
+    await expect(page.getByLabel("Email")).toHaveValue(victim.email);
     // The same message each time: wait for the form to settle before the next attempt.
     await expect(page.getByRole("button", { name: "Sign in" })).toBeEnabled();
   }

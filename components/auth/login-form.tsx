@@ -4,13 +4,16 @@ import { signInAction } from "@/lib/actions/auth";
 import { Button } from "@/components/ui/button";
 
 export function LoginForm({ demo, callbackUrl }: { demo: boolean; callbackUrl?: string | null }) {
-  const [error, action, pending] = useActionState(signInAction, null);
+  const [state, action, pending] = useActionState(signInAction, null);
+  const error = state?.error;
   return (
     <form action={action} className="space-y-4">
       {callbackUrl && <input type="hidden" name="callbackUrl" value={callbackUrl} />}
       <label className="block text-sm font-medium">
         Email
-        <input name="email" type="email" autoComplete="email" required defaultValue={demo ? "demo@flowdeck.local" : ""}
+        {/* Keyed by the refused email: React resets a form after its action, and the email typed should stay. */}
+        <input key={state?.email ?? ""} name="email" type="email" autoComplete="email" required
+          defaultValue={state?.email ?? (demo ? "demo@flowdeck.local" : "")}
           className="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-950" />
       </label>
       <label className="block text-sm font-medium">

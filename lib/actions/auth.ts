@@ -4,20 +4,27 @@ import { AuthError } from "next-auth";
 import { SignInRateLimited, signIn, signOut } from "../auth/auth";
 import { safeCallbackPath } from "../auth/callback-url";
 
-export async function signInAction(_prev: string | null, formData: FormData): Promise<string | null> {
+/** What a refused sign-in shows: the message, and the email as typed (the form keeps it). */
+export interface SignInState {
+  error: string;
+  email: string;
+}
+
+export async function signInAction(_prev: SignInState | null, formData: FormData): Promise<SignInState | null> {
   const email = formData.get("email");
   const password = formData.get("password");
   // Back to the page that asked for sign-in (an invitation link, say), if it is one of ours.
   const redirectTo = safeCallbackPath(formData.get("callbackUrl")) ?? "/";
+  const typed = typeof email === "string" ? email.slice(0, 320) : "";
   if (typeof email !== "string" || typeof password !== "string" || !email || !password) {
-    return "Enter your email and password.";
+    return { error: "Enter your email and password.", email: typed };
   }
   try {
     await signIn("credentials", { email, password, redirectTo });
     return null;
   } catch (err) {
-    if (err instanceof SignInRateLimited) return err.userMessage;
-    if (err instanceof AuthError) return "That email and password do not match an account.";
+    if (err instanceof SignInRateLimited) return { error: err.userMessage, email: typed };
+    if (err instanceof AuthError) return { error: "That email and password do not match an account.", email: typed };
     throw err; // the redirect after a successful sign-in
   }
 }
