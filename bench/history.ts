@@ -226,10 +226,12 @@ async function httpFigures(t: Awaited<ReturnType<typeof benchTargets>>, all: Cas
     }
     const cookie = await signIn();
     const api = { authorization: `Bearer ${BENCH_API_KEY}` };
-    // A client navigation from the (unfiltered) history page: the browser sends the router
-    // state it shows, so the server renders only the segments that change (not the layout).
+    // A client navigation from another history page (a search no case uses): the browser sends
+    // the router state it shows, so the server renders only the segments that change — the page,
+    // not the layout. (From the unfiltered page itself, "newest page" would render nothing.)
+    const previousPage = `__PAGE__?${JSON.stringify({ q: "previous-page" })}`;
     const historyPageState = ["", { children: ["w", { children: [["workspace", BENCH_WORKSPACE, "d", null], {
-      children: ["runs", { children: ["__PAGE__", {}, null, null] }, null, null] }, null, null] }, null, null] }, null, null];
+      children: ["runs", { children: [previousPage, {}, null, null] }, null, null] }, null, null] }, null, null] }, null, null];
     const rsc = { rsc: "1", cookie, "next-router-state-tree": encodeURIComponent(JSON.stringify(historyPageState)) };
     // Next.js answers an RSC request whose `_rsc` cache-busting value does not match its
     // headers with a redirect to the right one; the browser computes it, here it is learned once.
