@@ -8,7 +8,7 @@ import { mkdtempSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { Readable } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FileTooLargeError, LocalFileStore, MissingFileError, S3FileStore, getFileStore, type FileStore } from "./file-store";
 import { startS3TestServer, type S3TestServer } from "./s3-test-server";
@@ -215,6 +215,21 @@ describe.each(subjects)("%s", (name, make) => {
     // the upload), so the old file is still whole.
     expect(Buffer.from(await store.get("5/kept")).toString()).toBe("old");
     await store.remove("5/kept");
+  });
+});
+
+describe("LocalFileStore, a source that fails at once", () => {
+  it("leaves no partial file, even when the failure beats the file's own open (found by the fuzz suite)", async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), "flowdeck-partial-"));
+    const store = new LocalFileStore(root);
+    for (let i = 0; i < 1000; i++) {
+      const source = new PassThrough();
+      source.on("error", () => {}); // as a multipart part that the parser destroys
+      const put = store.putStream(`tmp/part-${i}`, source);
+      setImmediate(() => source.destroy(new Error("the request was refused")));
+      await expect(put).rejects.toThrow("the request was refused");
+    }
+    expect(await readdir(path.join(root, "tmp"))).toEqual([]);
   });
 });
 

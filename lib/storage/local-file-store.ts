@@ -32,10 +32,15 @@ export class LocalFileStore implements FileStore {
     const partial = `${file}~${randomUUID()}`;
     const meter = new MeteredStream(opts.maxBytes);
     const source = body instanceof Readable ? body : Readable.fromWeb(body as import("node:stream/web").ReadableStream);
+    const out = createWriteStream(partial);
     try {
-      await pipeline(source, meter, createWriteStream(partial));
+      await pipeline(source, meter, out);
       await rename(partial, file);
     } catch (error) {
+      // The file is opened asynchronously: a source that fails at once (a multipart part cut
+      // off when the request is refused) can end the pipeline before the open completes, and a
+      // removal then would run before the file exists. Wait for the stream to close first.
+      if (!out.closed) await new Promise((resolve) => out.once("close", resolve));
       await rm(partial, { force: true }).catch(() => {});
       throw error;
     }
