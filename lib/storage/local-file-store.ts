@@ -40,7 +40,7 @@ export class LocalFileStore implements FileStore {
       // The file is opened asynchronously: a source that fails at once (a multipart part cut
       // off when the request is refused) can end the pipeline before the open completes, and a
       // removal then would run before the file exists. Wait for the stream to close first.
-      if (!out.closed) await new Promise((resolve) => out.once("close", resolve));
+      if (!out.closed) await new Promise<void>((resolve) => out.once("close", () => resolve()));
       await rm(partial, { force: true }).catch(() => {});
       throw error;
     }
