@@ -40,9 +40,17 @@ function workflowWhere(workspaceId: number, ref: string | number) {
   return { workspaceId, name: s };
 }
 
+/** The NotFound errors of a workflow reference, worded the same wherever they arise. */
+const missing = {
+  workflow: (ref: string | number) => new NotFoundError(`Workflow '${ref}'`),
+  label: (label: string, workflow: string) => new NotFoundError(`Label '${label}' of workflow '${workflow}'`),
+  version: (number: number, workflow: string) => new NotFoundError(`Version ${number} of workflow '${workflow}'`),
+  anyVersion: (workflow: string) => new NotFoundError(`A published version of workflow '${workflow}'`),
+};
+
 export async function findWorkflow(actor: Actor, ref: string | number) {
   const workflow = await db.workflow.findFirst({ where: { ...workflowWhere(actor.workspaceId, ref), archivedAt: null } });
-  if (!workflow) throw new NotFoundError(`Workflow '${ref}'`);
+  if (!workflow) throw missing.workflow(ref);
   return workflow;
 }
 
@@ -101,7 +109,7 @@ export async function getVersion(actor: Actor, ref: string | number, number: num
     where: { workspaceId: actor.workspaceId, workflowId: workflow.id, number },
     select: { id: true, number: true, message: true, createdAt: true, definition: true, labels: { select: { name: true }, orderBy: { name: "asc" } } },
   });
-  if (!version) throw new NotFoundError(`Version ${number} of workflow '${workflow.name}'`);
+  if (!version) throw missing.version(number, workflow.name);
   const { definition, labels, ...rest } = version;
   return { ...rest, labels: labels.map((l) => l.name), definition: parseStoredDefinition(version.id, definition) };
 }
@@ -207,11 +215,11 @@ async function resolveVersionPg(actor: Actor, ref: string | number, selector: Ve
       LIMIT 1`,
     [actor.workspaceId, where.id ?? null, where.uuid ?? null, where.name ?? null, label, number],
   );
-  if (!row) throw new NotFoundError(`Workflow '${ref}'`);
+  if (!row) throw missing.workflow(ref);
   const { hasLabel, vId, vNumber, vCreatedAt, vDefinition, ...workflow } = row;
-  if (label != null && !hasLabel) throw new NotFoundError(`Label '${label}' of workflow '${workflow.name}'`);
+  if (label != null && !hasLabel) throw missing.label(label, workflow.name);
   if (vId == null) {
-    throw new NotFoundError(number != null ? `Version ${number} of workflow '${workflow.name}'` : `A published version of workflow '${workflow.name}'`);
+    throw number != null ? missing.version(number, workflow.name) : missing.anyVersion(workflow.name);
   }
   return {
     workflow,
@@ -239,14 +247,14 @@ export async function resolveVersionOf(
   let version;
   if (selector.label) {
     const label = await db.label.findFirst({ where: { ...where, name: selector.label }, select: { version: true } });
-    if (!label) throw new NotFoundError(`Label '${selector.label}' of workflow '${workflow.name}'`);
+    if (!label) throw missing.label(selector.label, workflow.name);
     version = label.version;
   } else if (selector.version != null) {
     version = await db.workflowVersion.findFirst({ where: { ...where, number: selector.version } });
-    if (!version) throw new NotFoundError(`Version ${selector.version} of workflow '${workflow.name}'`);
+    if (!version) throw missing.version(selector.version, workflow.name);
   } else {
     version = await db.workflowVersion.findFirst({ where, orderBy: { number: "desc" } });
-    if (!version) throw new NotFoundError(`A published version of workflow '${workflow.name}'`);
+    if (!version) throw missing.anyVersion(workflow.name);
   }
   return {
     workflow,
@@ -381,7 +389,7 @@ export async function setLabel(actor: Actor, ref: string | number, label: string
   const version = await db.workflowVersion.findFirst({
     where: { workspaceId: actor.workspaceId, workflowId: workflow.id, number: versionNumber },
   });
-  if (!version) throw new NotFoundError(`Version ${versionNumber} of workflow '${workflow.name}'`);
+  if (!version) throw missing.version(versionNumber, workflow.name);
   return db.$transaction(async (tx) => {
     // The workflow row's lock orders concurrent moves of a label (see publishVersion).
     await tx.$executeRaw`UPDATE "Workflow" SET "id" = "id" WHERE "id" = ${workflow.id}`;
