@@ -27,10 +27,13 @@ export interface WsResult {
 
 export function wsCaseArb(world: FuzzWorld): fc.Arbitrary<WsCase> {
   const run = fc.constantFrom(...world.runs);
+  // As the token endpoint issues them to the admin key.
+  const issued = (runId: number, ttlSec?: number) =>
+    issueWorkflowToken({ workspaceId: world.a.workspaceId, runId, apiKeyId: world.adminKeyId }, { ttlSec });
   const token = fc.oneof(
-    { weight: 5, arbitrary: run.map((r) => ({ value: issueWorkflowToken({ workspaceId: world.a.workspaceId, runId: r.id, apiKeyId: world.adminKeyId }) as unknown, note: `token for run ${r.id}` })) },
-    { weight: 1, arbitrary: run.map((r) => ({ value: issueWorkflowToken({ workspaceId: world.a.workspaceId, runId: r.id, apiKeyId: world.adminKeyId }, { ttlSec: -10 }) as unknown, note: "expired token" })) },
-    { weight: 1, arbitrary: run.map((r) => ({ value: `${issueWorkflowToken({ workspaceId: world.a.workspaceId, runId: r.id, apiKeyId: world.adminKeyId }).slice(0, -2)}xx` as unknown, note: "forged token" })) },
+    { weight: 5, arbitrary: run.map((r) => ({ value: issued(r.id) as unknown, note: `token for run ${r.id}` })) },
+    { weight: 1, arbitrary: run.map((r) => ({ value: issued(r.id, -10) as unknown, note: "expired token" })) },
+    { weight: 1, arbitrary: run.map((r) => ({ value: `${issued(r.id).slice(0, -2)}xx` as unknown, note: "forged token" })) },
     { weight: 1, arbitrary: nastyValue.map((v) => ({ value: v, note: "garbage token" })) },
   );
   const channel = fc.oneof(
