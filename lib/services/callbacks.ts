@@ -16,6 +16,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { db } from "../db/client";
 import { guardedFetch } from "../net/guarded-fetch";
 import { decryptSecret } from "../security/secret-box";
+import { runAt } from "../time/run-at";
 import type { RunDoc } from "../schemas/api-runs";
 import type { Actor } from "../schemas/workspace";
 import { NotFoundError } from "./errors";
@@ -167,15 +168,16 @@ export async function deliver(deliveryId: number): Promise<void> {
   });
   if (delivered || delivery.attempt >= MAX_ATTEMPTS) return;
   const next = delivery.attempt + 1;
-  const delay = retryDelayMs(next);
+  const dueAt = Date.now() + retryDelayMs(next);
   const row = await db.callbackDelivery.create({
     data: {
       workspaceId: delivery.workspaceId, runId: delivery.runId, url: delivery.url, attempt: next, state: "pending",
-      nextAttemptAt: new Date(Date.now() + delay),
+      nextAttemptAt: new Date(dueAt),
     },
     select: { id: true },
   });
-  setTimeout(() => void deliver(row.id).catch((e) => console.error("[callbacks] delivery failed:", e)), delay).unref?.();
+  // Not a plain setTimeout: one that fires a millisecond early would find the row not due yet.
+  runAt(dueAt, () => void deliver(row.id).catch((e) => console.error("[callbacks] delivery failed:", e)));
 }
 
 /** Sends every pending attempt that is due (after a restart, or a timer that was lost). */
