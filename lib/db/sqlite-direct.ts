@@ -6,6 +6,7 @@
  * between BEGIN and COMMIT everything is synchronous, so nothing else can interleave.
  */
 import type { SqlDriverAdapter, SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import { reusingStatements, type SqliteDatabase } from "./sqlite-statement-cache";
 
 /** The part of a better-sqlite3 Database used here. */
 interface SqliteHandle {
@@ -16,7 +17,7 @@ interface SqliteHandle {
   };
 }
 
-type CapturedAdapter = SqlDriverAdapter & { client?: SqliteHandle };
+type CapturedAdapter = SqlDriverAdapter & { client?: unknown };
 
 // On globalThis: Next.js may load this module in several bundles of one process, while the
 // Prisma client (and so the connection) exists once.
@@ -25,12 +26,14 @@ type CapturedAdapter = SqlDriverAdapter & { client?: SqliteHandle };
 const shared = globalThis as unknown as {
   flowdeckSqliteDirect?: {
     adapter: CapturedAdapter | null;
+    /** The connection itself (the adapter gets a view of it that reuses statements). */
+    client: SqliteHandle | null;
     statements: Map<string, ReturnType<SqliteHandle["prepare"]>>;
     queue: QueuedWrite[];
     flushScheduled: boolean;
   };
 };
-const direct: NonNullable<typeof shared.flowdeckSqliteDirect> = (shared.flowdeckSqliteDirect ??= { adapter: null, statements: new Map(), queue: [], flushScheduled: false });
+const direct: NonNullable<typeof shared.flowdeckSqliteDirect> = (shared.flowdeckSqliteDirect ??= { adapter: null, client: null, statements: new Map(), queue: [], flushScheduled: false });
 const statements = direct.statements;
 const queue = direct.queue;
 
@@ -39,6 +42,8 @@ export function captureSqliteConnection(factory: SqlDriverAdapterFactory): SqlDr
   const connect = factory.connect.bind(factory);
   factory.connect = async () => {
     const adapter = (await connect()) as CapturedAdapter;
+    direct.client = adapter.client as SqliteHandle;
+    adapter.client = reusingStatements(adapter.client as SqliteDatabase);
     direct.adapter = adapter;
     statements.clear();
     return adapter;
@@ -48,7 +53,7 @@ export function captureSqliteConnection(factory: SqlDriverAdapterFactory): SqlDr
 
 /** Whether the direct connection is available (SQLite, connected). */
 export function hasDirectSqlite(): boolean {
-  return direct.adapter?.client != null;
+  return direct.client != null;
 }
 
 /** Runs statements. `run(sql, ...params)` uses a cached prepared statement. */
@@ -72,7 +77,7 @@ interface QueuedWrite {
  * caller). Under load this turns many small commits into a few larger ones.
  */
 export function directWriteTransaction<T>(fn: (s: DirectStatements) => T): Promise<T> {
-  if (!direct.adapter?.client) return Promise.reject(new Error("The direct SQLite connection is not open"));
+  if (!direct.client) return Promise.reject(new Error("The direct SQLite connection is not open"));
   return new Promise<T>((resolve, reject) => {
     queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
     if (!direct.flushScheduled) {
@@ -85,7 +90,7 @@ export function directWriteTransaction<T>(fn: (s: DirectStatements) => T): Promi
 async function flushWrites(): Promise<void> {
   direct.flushScheduled = false;
   const adapter = direct.adapter!;
-  const client = adapter.client!;
+  const client = direct.client!;
   let tx: Awaited<ReturnType<SqlDriverAdapter["startTransaction"]>>;
   try {
     tx = await adapter.startTransaction(); // takes the adapter's lock and runs BEGIN
@@ -141,7 +146,7 @@ async function flushWrites(): Promise<void> {
  * numbers; DATETIME columns as the stored text (see sqliteDate).
  */
 export function directAll(sql: string, ...params: unknown[]): Record<string, unknown>[] {
-  const client = direct.adapter?.client;
+  const client = direct.client;
   if (!client) throw new Error("The direct SQLite connection is not open");
   const rows = prepared(client, sql).all(...params) as Record<string, unknown>[];
   // Prisma's adapter turns on safe integers (BigInt); our ids and counts fit a number.
