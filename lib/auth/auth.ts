@@ -7,6 +7,7 @@ import Credentials from "next-auth/providers/credentials";
 import { z } from "zod";
 import { SignInThrottledError } from "../services/sign-in-throttle";
 import { authenticateWithPassword } from "../services/users";
+import { decodeSessionToken, encodeSessionToken } from "./session-token";
 
 /** Too many failed sign-ins for the account: the form says so, and when to try again. */
 export class SignInRateLimited extends CredentialsSignin {
@@ -24,6 +25,7 @@ const credentialsSchema = z.object({
 export const { handlers, auth, signIn, signOut } = NextAuth({
   trustHost: true,
   session: { strategy: "jwt", maxAge: 30 * 24 * 3600 },
+  jwt: { decode: decodeSessionToken, encode: encodeSessionToken },
   pages: { signIn: "/login" },
   providers: [
     Credentials({
