@@ -4,6 +4,7 @@
  */
 import { db } from "../db/client";
 import { hasDirectPg, pgDirectQuery } from "../db/pg-direct";
+import { directAll, hasDirectSqlite } from "../db/sqlite-direct";
 import { validateDefinition, type WorkflowDefinition } from "../engine";
 import type { Actor } from "../schemas/workspace";
 import { ConflictError, NotFoundError, ValidationError } from "./errors";
@@ -82,6 +83,37 @@ export async function listWorkflows(actor: Actor): Promise<WorkflowSummary[]> {
     select: workflowSummarySelect,
   });
   return workflows.map(toWorkflowSummary);
+}
+
+/** A workflow as the run history's filters offer it. */
+export interface WorkflowChoice { id: number; name: string; title: string; latestVersion: number | null; labels: string[] }
+
+// One statement for the filter bar (Prisma reads the same through four, allocating ~170 KB).
+// The label names come as a JSON array; the two dialects differ only in that aggregate.
+const choicesSql = (labelsAgg: string, param: string) => `
+  SELECT w."id", w."name", w."title",
+    (SELECT max(v."number") FROM "WorkflowVersion" v WHERE v."workflowId" = w."id") AS "latestVersion",
+    (SELECT ${labelsAgg} FROM "Label" l WHERE l."workflowId" = w."id") AS "labels"
+  FROM "Workflow" w WHERE w."workspaceId" = ${param} AND w."archivedAt" IS NULL ORDER BY w."name"`;
+const CHOICES_SQLITE = choicesSql(`json_group_array(l."name")`, "?");
+const CHOICES_PG = choicesSql(`coalesce(json_agg(l."name"), '[]')::text`, "$1");
+
+/** The workspace's live workflows by name, each with its latest version number and label names (sorted). */
+export async function listWorkflowChoices(actor: Actor): Promise<WorkflowChoice[]> {
+  type Row = { id: unknown; name: string; title: string; latestVersion: unknown; labels: string };
+  let rows: Row[];
+  if (hasDirectSqlite()) rows = directAll(CHOICES_SQLITE, actor.workspaceId) as Row[];
+  else if (hasDirectPg()) rows = await pgDirectQuery<Row>(CHOICES_PG, [actor.workspaceId]);
+  else {
+    return (await listWorkflows(actor)).map((w) => ({
+      id: w.id, name: w.name, title: w.title, latestVersion: w.latestVersion, labels: w.labels.map((l) => l.name),
+    }));
+  }
+  return rows.map((r) => ({
+    id: Number(r.id), name: r.name, title: r.title,
+    latestVersion: r.latestVersion == null ? null : Number(r.latestVersion),
+    labels: (JSON.parse(r.labels) as string[]).sort(),
+  }));
 }
 
 /** One workflow with its latest version number and labels. */

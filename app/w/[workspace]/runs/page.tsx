@@ -6,7 +6,7 @@ import Link from "next/link";
 import { requireActor } from "@/lib/auth/session";
 import { can } from "@/lib/services/permissions";
 import { listRuns } from "@/lib/services/runs";
-import { listWorkflows } from "@/lib/services/workflows";
+import { listWorkflowChoices } from "@/lib/services/workflows";
 import { runOriginSchema } from "@/lib/schemas/run";
 import {
   filtersOnly, hasActiveFilters, parseRunHistorySearch, runHistoryQuery, runHistoryTimeBounds,
@@ -35,13 +35,13 @@ export default async function RunsPage({ params, searchParams }: { params: Promi
       ...runHistoryTimeBounds(filters, now),
       before: state.before, after: state.before ? undefined : state.after, limit: PAGE_SIZE,
     }),
-    listWorkflows(actor),
+    listWorkflowChoices(actor),
   ]);
 
   const base = `/w/${workspace}/runs`;
   const href = (change: Parameters<typeof runHistoryQuery>[0]) => `${base}${runHistoryQuery(change)}`;
   const selected = workflows.find((w) => w.id === filters.workflow);
-  const labels = [...new Set((selected ? [selected] : workflows).flatMap((w) => w.labels.map((l) => l.name)))].sort();
+  const labels = [...new Set((selected ? [selected] : workflows).flatMap((w) => w.labels))].sort();
   const versions = selected?.latestVersion ? Array.from({ length: selected.latestVersion }, (_, i) => selected.latestVersion! - i) : [];
   const filtered = hasActiveFilters(filters);
   const paged = state.before !== undefined || state.after !== undefined;
