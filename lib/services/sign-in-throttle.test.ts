@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../db/client";
 import { applyMigrations } from "../db/migrate";
 import { hashPassword } from "../security/passwords";
+import { sha256Hex } from "../security/tokens";
 import {
   assertSignInAllowed, recordSignInFailure, SIGN_IN_MAX_FAILURES, SIGN_IN_WINDOW_MS, SignInThrottledError,
 } from "./sign-in-throttle";
@@ -46,15 +47,32 @@ describe("sign-in throttling", () => {
     await expect(authenticateWithPassword(ghost, "x")).rejects.toBeInstanceOf(SignInThrottledError);
   });
 
-  it("the account opens again once the oldest failure leaves the window", () => {
+  it("the account opens again once the oldest failure leaves the window", async () => {
     const email = `clock-${Date.now()}@example.test`;
-    const t0 = 1_000_000_000_000;
-    for (let i = 0; i < SIGN_IN_MAX_FAILURES; i++) recordSignInFailure(email, t0 + i * 60_000);
+    const t0 = Date.now() - 60_000;
+    for (let i = 0; i < SIGN_IN_MAX_FAILURES; i++) await recordSignInFailure(email, t0 + i * 60_000);
     const last = t0 + (SIGN_IN_MAX_FAILURES - 1) * 60_000;
-    const error = (() => { try { assertSignInAllowed(email, last); } catch (e) { return e; } })();
+    const error = await assertSignInAllowed(email, last).catch((e) => e);
     expect(error).toBeInstanceOf(SignInThrottledError);
     expect((error as SignInThrottledError).retryAfterSec).toBe((SIGN_IN_WINDOW_MS - (SIGN_IN_MAX_FAILURES - 1) * 60_000) / 1000);
-    expect(() => assertSignInAllowed(email, t0 + SIGN_IN_WINDOW_MS - 1)).toThrow(SignInThrottledError);
-    expect(() => assertSignInAllowed(email, t0 + SIGN_IN_WINDOW_MS)).not.toThrow();
+    await expect(assertSignInAllowed(email, t0 + SIGN_IN_WINDOW_MS - 1)).rejects.toThrow(SignInThrottledError);
+    await expect(assertSignInAllowed(email, t0 + SIGN_IN_WINDOW_MS)).resolves.toBeUndefined();
+  });
+
+  it("is counted in the database (every web process sees the same failures), by hash, and pruned", async () => {
+    const u = await user();
+    for (let i = 0; i < 3; i++) await authenticateWithPassword(u.email, "nope");
+    const rows = await db.signInFailure.findMany({ where: { emailHash: sha256Hex(u.email.toLowerCase()) } });
+    expect(rows).toHaveLength(3);
+    expect(JSON.stringify(await db.signInFailure.findMany())).not.toContain(u.email); // no address is stored
+    // Failures recorded by another process are the same rows: enough of them refuse here too.
+    for (let i = 0; i < SIGN_IN_MAX_FAILURES - 3; i++) {
+      await db.signInFailure.create({ data: { emailHash: sha256Hex(u.email.toLowerCase()) } });
+    }
+    await expect(authenticateWithPassword(u.email, u.password)).rejects.toBeInstanceOf(SignInThrottledError);
+    // Rows past the window leave as new failures arrive.
+    const stale = await db.signInFailure.create({ data: { emailHash: sha256Hex("stale@example.test"), createdAt: new Date(Date.now() - SIGN_IN_WINDOW_MS - 1000) } });
+    await recordSignInFailure(`fresh-${Date.now()}@example.test`);
+    expect(await db.signInFailure.findUnique({ where: { id: stale.id } })).toBeNull();
   });
 });

@@ -4,15 +4,17 @@
  * of the window. Unknown emails count the same way, so the answer says nothing about which
  * accounts exist. A successful sign-in clears the count.
  *
- * The counts live in this process: the embedded (SQLite) server is one process; with several
- * web processes on PostgreSQL each keeps its own, so the limit is per process there.
+ * The failures are rows in the database (SignInFailure), so every web process sharing a
+ * PostgreSQL database counts the same ones. Accounts are known by the SHA-256 of the email;
+ * a refused attempt is not recorded, so one account holds at most MAX_FAILURES rows, and rows
+ * past the window are deleted as new ones arrive.
  */
+import { db } from "../db/client";
+import { sha256Hex } from "../security/tokens";
 import { DomainError } from "./errors";
 
 export const SIGN_IN_WINDOW_MS = 15 * 60_000;
 export const SIGN_IN_MAX_FAILURES = 10;
-/** Accounts tracked at most (the longest-idle is dropped first), so a flood of made-up emails stays bounded. */
-const MAX_TRACKED = 10_000;
 
 export class SignInThrottledError extends DomainError {
   constructor(readonly retryAfterSec: number) {
@@ -21,34 +23,28 @@ export class SignInThrottledError extends DomainError {
   }
 }
 
-const state = globalThis as unknown as { flowdeckSignInFailures?: Map<string, number[]> };
-const failures: Map<string, number[]> = (state.flowdeckSignInFailures ??= new Map());
-
-const keyOf = (email: string) => email.trim().toLowerCase();
-
-function recent(key: string, now: number): number[] {
-  const times = (failures.get(key) ?? []).filter((t) => now - t < SIGN_IN_WINDOW_MS);
-  if (times.length) failures.set(key, times);
-  else failures.delete(key);
-  return times;
-}
+const emailHashOf = (email: string) => sha256Hex(email.trim().toLowerCase());
 
 /** Throws SignInThrottledError while the account has too many recent failures. */
-export function assertSignInAllowed(email: string, now = Date.now()): void {
-  const times = recent(keyOf(email), now);
-  if (times.length >= SIGN_IN_MAX_FAILURES) {
-    throw new SignInThrottledError(Math.ceil((times[times.length - SIGN_IN_MAX_FAILURES] + SIGN_IN_WINDOW_MS - now) / 1000));
+export async function assertSignInAllowed(email: string, now = Date.now()): Promise<void> {
+  const recent = await db.signInFailure.findMany({
+    where: { emailHash: emailHashOf(email), createdAt: { gt: new Date(now - SIGN_IN_WINDOW_MS) } },
+    orderBy: { createdAt: "desc" },
+    take: SIGN_IN_MAX_FAILURES,
+    select: { createdAt: true },
+  });
+  if (recent.length >= SIGN_IN_MAX_FAILURES) {
+    // Open again when the oldest of the last MAX_FAILURES failures leaves the window.
+    const oldest = recent[SIGN_IN_MAX_FAILURES - 1].createdAt.getTime();
+    throw new SignInThrottledError(Math.ceil((oldest + SIGN_IN_WINDOW_MS - now) / 1000));
   }
 }
 
-export function recordSignInFailure(email: string, now = Date.now()): void {
-  const key = keyOf(email);
-  const times = recent(key, now);
-  failures.delete(key); // re-inserted last: the map's order is idleness
-  failures.set(key, [...times.slice(-(SIGN_IN_MAX_FAILURES - 1)), now]);
-  if (failures.size > MAX_TRACKED) failures.delete(failures.keys().next().value!);
+export async function recordSignInFailure(email: string, now = Date.now()): Promise<void> {
+  await db.signInFailure.create({ data: { emailHash: emailHashOf(email), createdAt: new Date(now) } });
+  await db.signInFailure.deleteMany({ where: { createdAt: { lte: new Date(now - SIGN_IN_WINDOW_MS) } } });
 }
 
-export function clearSignInFailures(email: string): void {
-  failures.delete(keyOf(email));
+export async function clearSignInFailures(email: string): Promise<void> {
+  await db.signInFailure.deleteMany({ where: { emailHash: emailHashOf(email) } });
 }

@@ -10,14 +10,14 @@ import { assertSignInAllowed, clearSignInFailures, recordSignInFailure } from ".
  * password). Throws SignInThrottledError after too many recent failures for the email.
  */
 export async function authenticateWithPassword(email: string, password: string) {
-  assertSignInAllowed(email);
+  await assertSignInAllowed(email);
   const user = await db.user.findUnique({ where: { email: email.trim().toLowerCase() } });
   const ok = await verifyPassword(password, user?.passwordHash);
   if (!ok || !user) {
-    recordSignInFailure(email);
+    await recordSignInFailure(email);
     return null;
   }
-  clearSignInFailures(email);
+  await clearSignInFailures(email);
   return { id: user.id, email: user.email, name: user.name };
 }
 
