@@ -33,6 +33,8 @@ import { killMidWrite, pgWriteProbe, sqliteWriteProbe, type MidWriteKill, type W
 
 const KILLS = 3;
 const RUNS_PER_ROUND = 12;
+/** Tokens each run's LLM step streams. */
+const TOKENS = 400;
 const APP_NAME = "flowdeck-faults-host";
 
 let receiver: SideEffectReceiver;
@@ -75,7 +77,9 @@ async function startRuns(host: ChildLines, n: number, accepted: Set<string>): Pr
 beforeAll(async () => {
   await applyMigrations();
   receiver = await startSideEffectReceiver({ delayMs: 20 });
-  // Each token a few ms apart: a run streams for about half a second.
+  // Each token a few ms apart: a run streams for about 1.6 s. The kill has to land while runs
+  // are still writing; with half a second (120 tokens) a slow freeze-and-look loop sometimes
+  // missed the window (faster commits hold the write lock for less of the time).
   llm = await startFakeOpenAI({ host: "127.0.0.1", tokenDelayMs: 4 });
   const user = await db.user.create({ data: { email: "kill-writes@example.test" } });
   userId = user.id;
@@ -86,7 +90,7 @@ beforeAll(async () => {
     name: "stream",
     definition: {
       inputs: [{ name: "receiver", type: "text" }],
-      steps: [hitStep("a"), { id: "talk", kind: "llm", needs: ["a"], config: { prompt: "tokens:120" } }, hitStep("b", ["talk"])],
+      steps: [hitStep("a"), { id: "talk", kind: "llm", needs: ["a"], config: { prompt: `tokens:${TOKENS}` } }, hitStep("b", ["talk"])],
       outputs: { text: "{{ steps.talk.output.text }}", b: "{{ steps.b.output.body.key }}" },
     },
   });
@@ -123,7 +127,16 @@ describe(`kill -9 inside database writes (${databaseProvider(process.env.DATABAS
       // Text is streaming (and being written) in this process's runs.
       const since = await db.runEvent.count({ where: { type: "text_chunk" } });
       await waitFor(async () => (await db.runEvent.count({ where: { type: "text_chunk" } })) > since + 20, 30_000, "text chunks to stream");
-      const kill = await killMidWrite(host.child, probe);
+      // Should the kill not land while these runs stream, more runs keep the writes going.
+      let kill: MidWriteKill | null = null;
+      for (let tries = 1; !kill; tries++) {
+        kill = await killMidWrite(host.child, probe, 1_500).catch(async (error: Error) => {
+          if (tries >= 10 || !error.message.includes("never caught")) throw error;
+          note(`round ${round}: not caught writing yet; ${RUNS_PER_ROUND / 3} more runs`);
+          await startRuns(host, RUNS_PER_ROUND / 3, accepted);
+          return null;
+        });
+      }
       kills.push(kill);
       note(`round ${round}: killed after ${kill.attempts} freeze(s): ${kill.evidence}`);
       await host.exited;
@@ -145,7 +158,7 @@ describe(`kill -9 inside database writes (${databaseProvider(process.env.DATABAS
     });
     // Every run's text arrived whole in the end (its last execution's text is its output).
     const outputs = await db.runPayload.findMany({ where: { runId: { in: settled.map((r) => r.id) } }, select: { outputs: true } });
-    for (const o of outputs) expect(JSON.parse(o.outputs ?? "{}").text?.trim().split(/\s+/)).toHaveLength(120);
+    for (const o of outputs) expect(JSON.parse(o.outputs ?? "{}").text?.trim().split(/\s+/)).toHaveLength(TOKENS);
 
     last.child.kill("SIGTERM");
     expect((await last.exited).code).toBe(0);
