@@ -7,7 +7,7 @@ import { deflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { makePdf } from "../steps/extract.fixtures";
 import { StepError } from "../steps/types";
-import { readPdf } from "./pdf";
+import { idlePdfReaders, readPdf } from "./pdf";
 
 /** A one-page PDF whose content stream is `inflatedBytes` of spaces, compressed. */
 function pdfWithStream(inflatedBytes: number): Uint8Array {
@@ -64,4 +64,23 @@ describe("readPdf on its own thread", () => {
     expect(outcomes.cancelled).toBeGreaterThan(0);
     expect(outcomes.read).toBeGreaterThan(0);
   }, 60_000);
+
+  it("a reader that answered waits for the next document; one stopped early does not come back", async () => {
+    const pdf = await makePdf([["One"], ["Two"]], "Reused");
+    await readPdf(pdf, "a.pdf");
+    const idle = idlePdfReaders();
+    expect(idle).toBeGreaterThan(0);
+    const reading = readPdf(pdf, "b.pdf");
+    expect(idlePdfReaders(), "the waiting reader took the document").toBe(idle - 1);
+    expect(await reading).toEqual({ pages: ["One", "Two"], title: "Reused" });
+    expect(idlePdfReaders()).toBe(idle);
+    // An error answer (not a PDF) leaves the reader usable too.
+    await expect(readPdf(new TextEncoder().encode("%PDF-1.7\nnot really\n"), "bad.pdf")).rejects.toThrow(/is not a valid PDF/);
+    expect(idlePdfReaders()).toBe(idle);
+    const controller = new AbortController();
+    const cancelled = readPdf(pdf, "c.pdf", { signal: controller.signal });
+    controller.abort(new StepError("cancelled", "The step was cancelled"));
+    await expect(cancelled).rejects.toMatchObject({ code: "cancelled" });
+    expect(idlePdfReaders(), "the stopped reader was terminated, not put back").toBe(idle - 1);
+  });
 });

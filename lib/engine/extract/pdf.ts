@@ -2,13 +2,14 @@
  * PDF through pdf.js (the serverless build that unpdf ships): text page by page, the page count
  * and the document title.
  *
- * Each document is read on a thread of its own (pdf-worker.mjs), because a PDF can be a
- * decompression bomb: a 1 MB file whose one compressed content stream expands to 1 GB took
- * 15 s and 3.3 GB of memory in the server's own thread, and a 10 MB one would take the
- * process down. Here the host watches the process's memory while the thread reads, and ends
- * the thread (freeing everything it allocated) once it has grown by more than the limit, or
- * when the step is cancelled or times out. pdf.js's buffers live outside the JavaScript heap,
- * so the thread's own heap limit alone would not catch them.
+ * Documents are read on reader threads (pdf-worker.mjs), because a PDF can be a decompression
+ * bomb: a 1 MB file whose one compressed content stream expands to 1 GB took 15 s and 3.3 GB
+ * of memory in the server's own thread, and a 10 MB one would take the process down. The host
+ * watches the process's memory while a thread reads, and terminates the thread (freeing all
+ * it allocated) once the process has grown by more than the limit, or when the step is
+ * cancelled. pdf.js's buffers live outside the JavaScript heap, so the thread's own heap limit
+ * alone would not catch them. A thread that finished a document stays for the next one
+ * (starting one and loading pdf.js takes about 175 ms); at most MAX_IDLE_READERS wait.
  */
 import path from "node:path";
 import type { Worker as WorkerType } from "node:worker_threads";
@@ -34,37 +35,85 @@ export interface PdfReadOptions {
 
 /** How often the host reads the process's memory while a document is read. */
 const MEMORY_CHECK_MS = 25;
+/** Reader threads kept waiting for the next document. */
+const MAX_IDLE_READERS = 2;
+/** A reader's JavaScript heap limit (pdf.js's own objects; its buffers are watched through the process). */
+const READER_HEAP_MB = 1024;
 
 /** Where the worker file lives on disk. */
 export function pdfWorkerPath(): string {
   return path.join(/*turbopackIgnore: true*/ process.env.FLOWDECK_ROOT ?? process.cwd(), "lib/engine/extract/pdf-worker.mjs");
 }
 
-type WorkerMessage =
+type WorkerMessage = { id: number } & (
   | { type: "page"; done: number; total: number }
   | { type: "done"; pages: string[]; title?: string }
-  | { type: "error"; kind: "password" | "invalid" | "open" | "page"; page?: number; message: string };
+  | { type: "error"; kind: "password" | "invalid" | "open" | "page"; page?: number; message: string }
+);
+
+// Idle readers on globalThis: Next.js may load this module in several bundles of one process.
+interface IdleReader { worker: WorkerType; onExit: () => void }
+const shared = globalThis as unknown as { flowdeckPdfReaders?: { idle: IdleReader[]; nextId: number } };
+const readers = (shared.flowdeckPdfReaders ??= { idle: [], nextId: 1 });
+
+/** Reader threads waiting for a document (for tests). */
+export function idlePdfReaders(): number {
+  return readers.idle.length;
+}
+
+function takeReader(): WorkerType {
+  const idle = readers.idle.pop();
+  if (idle) {
+    idle.worker.off("exit", idle.onExit);
+    idle.worker.ref();
+    return idle.worker;
+  }
+  const worker = new Worker(pdfWorkerPath(), { env: {}, resourceLimits: { maxOldGenerationSizeMb: READER_HEAP_MB } });
+  worker.on("error", () => {}); // reported through the read in progress (its own listener)
+  return worker;
+}
+
+// Listeners are removed one by one, never with removeAllListeners(): that would also drop the
+// Worker's own bookkeeping listeners, after which its messages are no longer delivered.
+function putBack(worker: WorkerType): void {
+  if (readers.idle.length >= MAX_IDLE_READERS) {
+    worker.postMessage({ type: "exit" });
+    return;
+  }
+  const entry: IdleReader = {
+    worker,
+    onExit: () => {
+      const i = readers.idle.indexOf(entry);
+      if (i >= 0) readers.idle.splice(i, 1);
+    },
+  };
+  worker.once("exit", entry.onExit);
+  worker.unref(); // an idle reader does not keep the process alive
+  readers.idle.push(entry);
+}
 
 export function readPdf(bytes: Uint8Array, name: string, options: PdfReadOptions = {}): Promise<PdfDocument> {
   const { signal, onPage } = options;
   throwIfAborted(signal);
   const memoryMb = options.memoryMb ?? (Number(process.env.FLOWDECK_PDF_MEMORY_MB) || 1024);
   return new Promise<PdfDocument>((resolve, reject) => {
-    // A copy: the worker takes ownership of what it is given.
-    const worker: WorkerType = new Worker(pdfWorkerPath(), {
-      workerData: { bytes: bytes.slice() },
-      env: {},
-      resourceLimits: { maxOldGenerationSizeMb: memoryMb },
-    });
+    const worker = takeReader();
+    const id = readers.nextId++;
     const baseline = process.memoryUsage.rss();
     let settled = false;
+    /** The reader answered (even with an error): it is fine to read the next document. */
+    let answered = false;
     const finish = (error: unknown, doc?: PdfDocument) => {
       if (settled) return;
       settled = true;
       clearInterval(watch);
       signal?.removeEventListener("abort", onAbort);
-      // After an answer the thread ends itself; stopped early, it is terminated.
-      if (!doc) void worker.terminate().catch(() => {});
+      worker.off("message", onMessage);
+      worker.off("error", onError);
+      worker.off("exit", onExit);
+      // A reader that answered waits for the next document; one stopped early is terminated.
+      if (answered) putBack(worker);
+      else void worker.terminate().catch(() => {});
       if (error) reject(error);
       else resolve(doc!);
     };
@@ -80,19 +129,30 @@ export function readPdf(bytes: Uint8Array, name: string, options: PdfReadOptions
         finish(error);
       }
     };
-    signal?.addEventListener("abort", onAbort, { once: true });
-    worker.on("message", (msg: WorkerMessage) => {
-      if (msg.type === "page") onPage?.(msg.done, msg.total);
-      else if (msg.type === "done") finish(null, { pages: msg.pages, ...(msg.title ? { title: msg.title } : {}) });
+    const onMessage = (msg: WorkerMessage) => {
+      if (msg.id !== id) return;
+      if (msg.type === "page") {
+        onPage?.(msg.done, msg.total);
+        return;
+      }
+      answered = true;
+      if (msg.type === "done") finish(null, { pages: msg.pages, ...(msg.title ? { title: msg.title } : {}) });
       else finish(explain(msg, name));
-    });
-    worker.on("error", (error) => {
+    };
+    const onError = (error: Error) => {
       const heap = (error as { code?: string }).code === "ERR_WORKER_OUT_OF_MEMORY";
       finish(extractError(heap
-        ? `'${name}' needs more than ${memoryMb} MB of memory to read; it was not read`
+        ? `'${name}' needs more than ${READER_HEAP_MB} MB of memory to read; it was not read`
         : `'${name}' could not be read as a PDF: ${error.message}`));
-    });
-    worker.on("exit", () => finish(extractError(`'${name}' could not be read as a PDF: the reader stopped`)));
+    };
+    const onExit = () => finish(extractError(`'${name}' could not be read as a PDF: the reader stopped`));
+    signal?.addEventListener("abort", onAbort, { once: true });
+    worker.on("message", onMessage);
+    worker.on("error", onError);
+    worker.on("exit", onExit);
+    // A copy, transferred: the reader takes ownership of what it is given.
+    const copy = bytes.slice();
+    worker.postMessage({ type: "read", id, bytes: copy }, [copy.buffer]);
   });
 }
 
