@@ -47,9 +47,6 @@ class BoundCall {
 
 class ReusableStatement {
   constructor(private readonly stmt: Statement) {}
-  get reader() {
-    return this.stmt.reader;
-  }
   bind(args: unknown[]) {
     return new BoundCall(this.stmt, args);
   }
