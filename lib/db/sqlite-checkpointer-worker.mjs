@@ -7,7 +7,7 @@
  * that serves requests. PASSIVE never waits for or blocks the other connection's readers and
  * writers; whatever it cannot copy yet is copied next time.
  *
- * in : { type: "stop" }            out: { type: "stopped" }
+ * in : { type: "stop" }: a last checkpoint, then the connection closes and the thread ends.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
@@ -33,6 +33,5 @@ parentPort.on("message", (msg) => {
     // as above
   }
   db.close();
-  parentPort.postMessage({ type: "stopped" });
   parentPort.close();
 });
