@@ -18,7 +18,12 @@ export async function register() {
   // SQLite: write-ahead log checkpoints on a thread of their own, off the request thread.
   const { startBackgroundCheckpoints } = await import("./lib/db/sqlite-checkpointer");
   const checkpointer = await startBackgroundCheckpoints().catch((err) => void console.error("[sqlite] checkpointer not started:", err));
-  if (checkpointer) onShutdown(() => checkpointer.stop(), { late: true });
+  // Last: the writes still queued are committed (SQLite's writer thread), then the last checkpoint.
+  const { closeDirectWriter } = await import("./lib/db/sqlite-direct");
+  onShutdown(async () => {
+    await closeDirectWriter();
+    await checkpointer?.stop();
+  }, { late: true });
   // The compatibility APIs register their callback bodies (PromptLayer's) before any is sent.
   await import("./lib/compat").catch((err) => console.error("[compat] could not load:", err));
   // Before the executor resumes runs, so the callbacks of resumed runs are not missed.

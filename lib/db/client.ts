@@ -7,7 +7,7 @@
 import { PrismaClient as SqliteClient } from "../generated/sqlite/client";
 import { PrismaClient as PostgresClient } from "../generated/postgres/client";
 import { createAdapterFactory } from "./adapter";
-import { databaseProvider, databaseUrl } from "./config";
+import { databaseProvider, databaseUrl, sqliteFilePath } from "./config";
 import { clampIntFilters, hasOutOfRangeInt } from "./pg-values";
 import { capturePgPool } from "./pg-direct";
 import { captureSqliteConnection } from "./sqlite-direct";
@@ -17,9 +17,9 @@ export type Db = SqliteClient;
 function createClient(url: string): Db {
   const adapter = createAdapterFactory(url);
   if (databaseProvider(url) === "sqlite") {
-    const client = new SqliteClient({ adapter: captureSqliteConnection(adapter) });
-    // One connection, set up once: WAL lets readers run beside the writer; NORMAL sync is
-    // durable across process crashes (only an OS crash can lose the last transactions).
+    const client = new SqliteClient({ adapter: captureSqliteConnection(adapter, sqliteFilePath(url)) });
+    // Set up once: WAL lets readers run beside the writer thread; NORMAL sync is durable
+    // across process crashes (only an OS crash can lose the last transactions).
     client.$executeRawUnsafe("PRAGMA journal_mode = WAL").catch(() => {});
     client.$executeRawUnsafe("PRAGMA synchronous = NORMAL").catch(() => {});
     client.$executeRawUnsafe("PRAGMA foreign_keys = ON").catch(() => {});

@@ -8,6 +8,11 @@
  * statement can be bound only once, so `bind` here does not bind: it keeps the arguments and
  * passes them to each call. The adapter runs each statement to completion synchronously
  * (`run` or `all`, never `iterate`), so one statement object is never in use twice at once.
+ *
+ * The adapter's transactions begin with a plain BEGIN, which takes the write lock only at the
+ * first write; with a second connection writing (the writer thread, sqlite-writer.ts), a
+ * transaction that read first would then fail (SQLITE_BUSY, the busy timeout does not apply).
+ * Here they begin IMMEDIATE: the lock is taken (waiting up to the busy timeout) at BEGIN.
  */
 
 /** The parts of a better-sqlite3 statement the adapter uses. */
@@ -62,7 +67,8 @@ class ReusableStatement {
 export function reusingStatements(db: SqliteDatabase, max = 300): SqliteDatabase {
   const cache = new Map<string, ReusableStatement>();
   return {
-    prepare(sql: string) {
+    prepare(text: string) {
+      const sql = text === "BEGIN" ? "BEGIN IMMEDIATE" : text;
       let stmt = cache.get(sql);
       if (stmt) {
         cache.delete(sql); // re-inserted below: most recently used last

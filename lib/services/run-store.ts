@@ -9,7 +9,8 @@
 import { randomUUID } from "node:crypto";
 import { db } from "../db/client";
 import { hasDirectPg, pgDirectQuery, pgTimestamp } from "../db/pg-direct";
-import { directWriteTransaction, hasDirectSqlite, sqliteDateTime } from "../db/sqlite-direct";
+import { directWrite, hasDirectSqlite, sqliteDateTime } from "../db/sqlite-direct";
+import { NoRowChangedError, type RowRef, type WriteParam, type WriteStatement } from "../db/sqlite-writer";
 
 /** A new run's row. */
 export interface NewRun {
@@ -63,15 +64,18 @@ export async function insertRun(run: NewRun, opts: { jobTask?: { task: string; k
   const createdAt = new Date();
   try {
     if (hasDirectSqlite()) {
-      const id = await directWriteTransaction((s) => {
-        const values: Record<(typeof RUN_INSERT_COLUMNS)[number], unknown> = {
-          uuid, ...row, idempotencyKey: row.idempotencyKey ?? null, requestHash: row.requestHash ?? null,
-          rerunFromStep: row.rerunFromStep ?? null, callbackUrl: row.callbackUrl ?? null, leaseOwner: row.leaseOwner ?? null,
-          leaseExpiresAt: row.leaseExpiresAt ? sqliteDateTime(row.leaseExpiresAt) : null, createdAt: sqliteDateTime(createdAt),
-        };
-        const newId = Number(s.get(INSERT_RUN, ...RUN_INSERT_COLUMNS.map((c) => values[c]))!.id);
-        s.run(INSERT_PAYLOAD, newId, row.workspaceId, inputs);
-        return newId;
+      const values: Record<(typeof RUN_INSERT_COLUMNS)[number], WriteParam> = {
+        uuid, ...row, idempotencyKey: row.idempotencyKey ?? null, requestHash: row.requestHash ?? null,
+        rerunFromStep: row.rerunFromStep ?? null, callbackUrl: row.callbackUrl ?? null, leaseOwner: row.leaseOwner ?? null,
+        leaseExpiresAt: row.leaseExpiresAt ? sqliteDateTime(row.leaseExpiresAt) : null, createdAt: sqliteDateTime(createdAt),
+      };
+      const newId: RowRef = { fromStatement: 0, column: "id" };
+      const id = await directWrite<number>({
+        statements: [
+          { sql: INSERT_RUN, params: RUN_INSERT_COLUMNS.map((c) => values[c]) },
+          { sql: INSERT_PAYLOAD, params: [newId, row.workspaceId, inputs] },
+        ],
+        result: newId,
       });
       return { id, uuid };
     }
@@ -200,39 +204,48 @@ const INSERT_STEP =
   'INSERT INTO "StepRun" ("runId", "workspaceId", "stepId", "kind", "status", "attempts", "output", "error", "tokens", "startedAt", "finishedAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 const UPDATE_OUTPUTS = 'UPDATE "RunPayload" SET "outputs" = ? WHERE "runId" = ?';
 
-function writeDirect(batch: RunLogBatch): Promise<void> {
+async function writeDirect(batch: RunLogBatch): Promise<void> {
   const { runId, workspaceId } = batch;
   const date = (d: Date | null | undefined) => (d ? sqliteDateTime(d) : null);
-  return directWriteTransaction((s) => {
-    for (const e of batch.events) s.run(INSERT_EVENT, runId, e.seq, workspaceId, e.type, e.data, sqliteDateTime(e.createdAt));
-    for (const r of batch.steps) {
-      s.run(INSERT_STEP, runId, workspaceId, r.stepId, r.kind, r.status, r.attempts, r.output, r.error, r.tokens, date(r.startedAt), date(r.finishedAt));
-    }
-    const columns: string[] = [];
-    const values: unknown[] = [];
-    for (const c of RUN_COLUMNS) {
-      const v = batch.run[c];
-      if (v === undefined) continue;
-      columns.push(c);
-      values.push(v instanceof Date ? sqliteDateTime(v) : v);
-    }
-    const lastSeq = batch.events.at(-1)?.seq;
-    if (lastSeq !== undefined) {
-      columns.push("lastSeq");
-      values.push(lastSeq);
-    }
-    if (batch.leaseOwner !== undefined) {
-      // Always touch the row when fenced, so a batch of step rows alone is checked too.
-      if (columns.length === 0) columns.push("id"), values.push(runId);
-      const changed = s.run(
-        `UPDATE "Run" SET ${columns.map((c) => `"${c}" = ?`).join(", ")} WHERE "id" = ? AND "leaseOwner" = ?`, ...values, runId, batch.leaseOwner,
-      );
-      if (changed === 0) throw new LeaseLostError(runId);
-    } else if (columns.length > 0) {
-      s.run(`UPDATE "Run" SET ${columns.map((c) => `"${c}" = ?`).join(", ")} WHERE "id" = ?`, ...values, runId);
-    }
-    if (batch.outputs !== undefined) s.run(UPDATE_OUTPUTS, batch.outputs, runId);
-  });
+  const statements: WriteStatement[] = [];
+  for (const e of batch.events) statements.push({ sql: INSERT_EVENT, params: [runId, e.seq, workspaceId, e.type, e.data, sqliteDateTime(e.createdAt)] });
+  for (const r of batch.steps) {
+    statements.push({
+      sql: INSERT_STEP,
+      params: [runId, workspaceId, r.stepId, r.kind, r.status, r.attempts, r.output, r.error, r.tokens, date(r.startedAt), date(r.finishedAt)],
+    });
+  }
+  const columns: string[] = [];
+  const values: WriteParam[] = [];
+  for (const c of RUN_COLUMNS) {
+    const v = batch.run[c];
+    if (v === undefined) continue;
+    columns.push(c);
+    values.push(v instanceof Date ? sqliteDateTime(v) : v);
+  }
+  const lastSeq = batch.events.at(-1)?.seq;
+  if (lastSeq !== undefined) {
+    columns.push("lastSeq");
+    values.push(lastSeq);
+  }
+  if (batch.leaseOwner !== undefined) {
+    // Always touch the row when fenced, so a batch of step rows alone is checked too. The
+    // fence goes first: a lost lease writes nothing at all.
+    if (columns.length === 0) columns.push("id"), values.push(runId);
+    statements.unshift({
+      sql: `UPDATE "Run" SET ${columns.map((c) => `"${c}" = ?`).join(", ")} WHERE "id" = ? AND "leaseOwner" = ?`,
+      params: [...values, runId, batch.leaseOwner],
+      mustChange: "lease",
+    });
+  } else if (columns.length > 0) {
+    statements.push({ sql: `UPDATE "Run" SET ${columns.map((c) => `"${c}" = ?`).join(", ")} WHERE "id" = ?`, params: [...values, runId] });
+  }
+  if (batch.outputs !== undefined) statements.push({ sql: UPDATE_OUTPUTS, params: [batch.outputs, runId] });
+  try {
+    await directWrite({ statements });
+  } catch (error) {
+    throw error instanceof NoRowChangedError ? new LeaseLostError(runId) : error;
+  }
 }
 
 /**

@@ -25,7 +25,7 @@
  */
 import { db } from "../db/client";
 import { databaseProvider, type DatabaseProvider } from "../db/config";
-import { directAll, directWriteTransaction, hasDirectSqlite, sqliteDateTime } from "../db/sqlite-direct";
+import { directAll, directWrite, hasDirectSqlite, sqliteDateTime } from "../db/sqlite-direct";
 
 /** The shortest search text the trigram index can answer. */
 export const MIN_INDEXED_LENGTH = 3;
@@ -84,9 +84,7 @@ const FLUSH_SQL = [
 export async function flushTextIndex(): Promise<void> {
   if (databaseProvider() !== "sqlite") return;
   if (hasDirectSqlite()) {
-    await directWriteTransaction((s) => {
-      for (const sql of FLUSH_SQL) s.run(sql);
-    });
+    await directWrite({ statements: FLUSH_SQL.map((sql) => ({ sql, params: [] })) });
     return;
   }
   await db.$transaction(FLUSH_SQL.map((sql) => db.$executeRawUnsafe(sql)));

@@ -70,4 +70,56 @@ describe("SandboxPool", () => {
     expect(await second).toMatchObject({ ok: false, code: "cancelled" });
     expect(await first).toEqual({ ok: true, output: "1" });
   });
+
+  it("hands a worker its next job while it runs one, so the next starts without waiting for this thread", async () => {
+    process.env.FLOWDECK_ROOT = fakeRoot(`
+      import { parentPort } from "node:worker_threads";
+      parentPort.on("message", (job) => {
+        const start = Date.now();
+        while (Date.now() < start + 50) {}
+        parentPort.postMessage({ id: job.id, type: "result", ok: true, output: JSON.stringify({ start, end: Date.now() }) });
+      });
+    `);
+    pool = new SandboxPool(1);
+    await pool.run(job); // the worker is up
+    const first = pool.run(job);
+    const second = pool.run(job);
+    // This thread is busy for 200 ms: it cannot read the first result or send anything meanwhile.
+    const busyUntil = Date.now() + 200;
+    while (Date.now() < busyUntil) { /* serving other requests */ }
+    const [a, b] = (await Promise.all([first, second])).map((r) => JSON.parse((r as { output: string }).output));
+    expect(b.start - a.end).toBeLessThan(20);
+  });
+
+  it("does not run a job cancelled before its worker starts it, and answers at once", async () => {
+    pool = new SandboxPool(1); // the real QuickJS worker
+    await pool.run(job);
+    const logs: string[] = [];
+    const busy = pool.run({ ...job, code: "const end = Date.now() + 400; while (Date.now() < end) {} return 'done'", timeoutMs: 5000 });
+    const controller = new AbortController();
+    const waiting = pool.run({ ...job, code: "console.log('ran'); return 2" }, { signal: controller.signal, onLog: (_l, m) => logs.push(m) });
+    await new Promise((r) => setTimeout(r, 50));
+    const t0 = performance.now();
+    controller.abort();
+    expect(await waiting).toMatchObject({ ok: false, code: "cancelled" });
+    expect(performance.now() - t0).toBeLessThan(50);
+    expect(await busy).toEqual({ ok: true, output: '"done"' });
+    expect(await pool.run({ ...job, code: "return 3" })).toEqual({ ok: true, output: "3" });
+    expect(logs).toEqual([]);
+  });
+
+  it("when it kills a worker for one job, runs the job queued behind it on the replacement", async () => {
+    process.env.FLOWDECK_ROOT = fakeRoot(`
+      import { parentPort } from "node:worker_threads";
+      parentPort.on("message", (job) => {
+        if (job.code === "hang") { for (;;) {} }
+        parentPort.postMessage({ id: job.id, type: "result", ok: true, output: "2" });
+      });
+    `);
+    pool = new SandboxPool(1);
+    const hung = pool.run({ ...job, code: "hang" });
+    const next = pool.run(job);
+    expect(await hung).toMatchObject({ ok: false, code: "timeout" });
+    expect(await next).toEqual({ ok: true, output: "2" });
+  });
 });

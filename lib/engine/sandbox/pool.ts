@@ -38,6 +38,14 @@ export interface SandboxRunOptions {
 const KILL_GRACE_MS = 1000;
 /** After a cancel request, how long the interrupt handler gets before the worker is killed. */
 const CANCEL_GRACE_MS = 500;
+/**
+ * Jobs handed to one worker at a time: the one it runs and the next, waiting in its message
+ * queue. The worker then starts the next job as soon as it finishes one, instead of idling
+ * until this thread's event loop (busy serving requests) has read the result and sent more.
+ */
+const JOBS_PER_WORKER = 2;
+/** Cells of a worker's shared cancel array: ids of its jobs to interrupt (written round-robin). */
+const CANCEL_CELLS = 4;
 
 interface PendingJob {
   id: number;
@@ -45,12 +53,18 @@ interface PendingJob {
   options: SandboxRunOptions;
   resolve: (result: SandboxResult) => void;
   onAbort?: () => void;
+  cancelTimer?: NodeJS.Timeout;
+  /** Answered (a cancelled job may still occupy its worker until the worker answers too). */
+  settled?: boolean;
 }
 
 interface Slot {
   worker: Worker;
   cancel: Int32Array;
-  current: PendingJob | null;
+  cancelCursor: number;
+  /** Jobs handed to the worker, oldest first (it runs them in order, one at a time). */
+  jobs: PendingJob[];
+  /** Wall-clock backstop for the oldest job, armed when it became the oldest. */
   killTimer: NodeJS.Timeout | null;
 }
 
@@ -90,13 +104,13 @@ export class SandboxPool {
   /** Terminates every worker; queued and running jobs end with "sandbox_error". */
   async close(): Promise<void> {
     this.closed = true;
-    for (const pending of this.queue.splice(0)) this.settle(pending, { ok: false, code: "sandbox_error", message: "The sandbox pool is shut down" });
+    const shutDown: SandboxResult = { ok: false, code: "sandbox_error", message: "The sandbox pool is shut down" };
+    for (const pending of this.queue.splice(0)) this.settle(pending, shutDown);
     await Promise.all(
       this.slots.map((slot) => {
         if (!slot) return undefined;
-        if (slot.current) this.settle(slot.current, { ok: false, code: "sandbox_error", message: "The sandbox pool is shut down" });
+        for (const pending of slot.jobs.splice(0)) this.settle(pending, shutDown);
         this.clearKill(slot);
-        slot.current = null;
         return slot.worker.terminate();
       }),
     );
@@ -104,12 +118,12 @@ export class SandboxPool {
   }
 
   private spawn(): Slot {
-    const cancelBuffer = new SharedArrayBuffer(4);
+    const cancelBuffer = new SharedArrayBuffer(4 * CANCEL_CELLS);
     const worker = new Worker(sandboxWorkerPath(), {
       workerData: { cancel: cancelBuffer },
       env: {}, // the worker needs no host environment variables
     });
-    const slot: Slot = { worker, cancel: new Int32Array(cancelBuffer), current: null, killTimer: null };
+    const slot: Slot = { worker, cancel: new Int32Array(cancelBuffer), cancelCursor: 0, jobs: [], killTimer: null };
     worker.unref();
     worker.on("message", (msg: WorkerMessage) => this.onMessage(slot, msg));
     worker.on("error", (error) => this.onCrash(slot, `The sandbox worker failed (${sandboxWorkerPath()}): ${error.message}`));
@@ -117,28 +131,38 @@ export class SandboxPool {
     return slot;
   }
 
+  /** Hands queued jobs to workers, the least busy first, up to JOBS_PER_WORKER each. */
   private dispatch(): void {
-    for (let i = 0; i < this.slots.length; i++) {
-      if (this.queue.length === 0) return;
-      const slot = (this.slots[i] ??= this.spawn());
-      if (slot.current) continue;
+    while (this.queue.length > 0) {
+      let best = -1;
+      for (let i = 0; i < this.slots.length; i++) {
+        const n = this.slots[i]?.jobs.length ?? 0;
+        if (n < JOBS_PER_WORKER && (best < 0 || n < (this.slots[best]?.jobs.length ?? 0))) best = i;
+      }
+      if (best < 0) return;
+      const slot = (this.slots[best] ??= this.spawn());
       const pending = this.queue.shift()!;
-      slot.current = pending;
-      slot.worker.ref();
-      slot.killTimer = setTimeout(() => this.kill(slot, timedOut(pending.job.timeoutMs)), pending.job.timeoutMs + KILL_GRACE_MS);
+      slot.jobs.push(pending);
+      if (slot.jobs.length === 1) {
+        slot.worker.ref();
+        this.armKill(slot);
+      }
       const { code, inputs, steps, extra, timeoutMs, memoryMb } = pending.job;
       slot.worker.postMessage({ id: pending.id, code, inputs, steps, extra, timeoutMs, memoryMb });
     }
   }
 
   private onMessage(slot: Slot, msg: WorkerMessage): void {
-    const pending = slot.current;
-    if (!pending || msg.id !== pending.id) return; // a late message from a job already settled
+    const index = slot.jobs.findIndex((p) => p.id === msg.id);
+    if (index < 0) return; // a late message from a job already settled
+    const pending = slot.jobs[index];
     if (msg.type === "log") {
       pending.options.onLog?.(msg.level, msg.message);
       return;
     }
-    this.release(slot);
+    slot.jobs.splice(index, 1);
+    if (index === 0) this.armKill(slot);
+    if (slot.jobs.length === 0) slot.worker.unref();
     this.settle(pending, msg.ok ? { ok: true, output: msg.output } : { ok: false, code: msg.code, message: msg.message });
     this.dispatch();
   }
@@ -150,34 +174,45 @@ export class SandboxPool {
       this.settle(pending, cancelled());
       return;
     }
-    const slot = this.slots.find((s) => s?.current === pending);
+    const slot = this.slots.find((s) => s?.jobs.includes(pending));
     if (!slot) return;
-    Atomics.store(slot.cancel, 0, pending.id);
+    // The caller hears at once; the worker's interrupt handler stops the job (running, or as it
+    // starts) on seeing its id, and answers; the job keeps its place in the slot until then.
+    Atomics.store(slot.cancel, slot.cancelCursor, pending.id);
+    slot.cancelCursor = (slot.cancelCursor + 1) % CANCEL_CELLS;
+    this.settle(pending, cancelled());
     // If the interrupt handler does not get a chance (a long native call), kill the worker.
-    this.clearKill(slot);
-    slot.killTimer = setTimeout(() => this.kill(slot, cancelled()), CANCEL_GRACE_MS);
+    const wait = CANCEL_GRACE_MS + (slot.jobs[0] === pending ? 0 : slot.jobs[0].job.timeoutMs + KILL_GRACE_MS);
+    pending.cancelTimer = setTimeout(() => {
+      if (slot.jobs.includes(pending)) this.kill(slot, pending, cancelled());
+    }, wait);
   }
 
-  /** Wall-clock kill: terminate the worker, answer its job, and put a fresh worker in its place. */
-  private kill(slot: Slot, result: SandboxResult): void {
-    const pending = slot.current;
+  /**
+   * Terminates the worker, answers `victim` with `result`, and puts a fresh worker in its place.
+   * Its other jobs go back to the front of the queue: code steps have no side effects, so
+   * running one again elsewhere is safe (a log line it wrote may repeat).
+   */
+  private kill(slot: Slot, victim: PendingJob, result: SandboxResult): void {
+    const others = slot.jobs.filter((p) => p !== victim && !p.settled);
     this.discard(slot, true);
-    if (pending) this.settle(pending, result);
+    this.settle(victim, result);
+    this.queue.unshift(...others);
     this.dispatch();
   }
 
   private onCrash(slot: Slot, message: string): void {
     if (this.closed || !this.slots.includes(slot)) return;
-    const pending = slot.current;
+    const jobs = slot.jobs.splice(0);
     this.discard(slot, false);
-    if (pending) this.settle(pending, { ok: false, code: "sandbox_error", message });
+    for (const pending of jobs) this.settle(pending, { ok: false, code: "sandbox_error", message });
     this.dispatch();
   }
 
   /** Drops a worker; a killed one is replaced at once, a crashed one when work arrives. */
   private discard(slot: Slot, respawn: boolean): void {
     this.clearKill(slot);
-    slot.current = null;
+    slot.jobs = [];
     slot.worker.removeAllListeners();
     slot.worker.on("error", () => {}); // errors while terminating are expected
     void slot.worker.terminate();
@@ -185,10 +220,12 @@ export class SandboxPool {
     if (index >= 0) this.slots[index] = respawn && !this.closed ? this.spawn() : null;
   }
 
-  private release(slot: Slot): void {
+  /** The oldest job gets its deadline plus a grace period from now; then the worker is killed. */
+  private armKill(slot: Slot): void {
     this.clearKill(slot);
-    slot.current = null;
-    slot.worker.unref();
+    const oldest = slot.jobs[0];
+    if (!oldest) return;
+    slot.killTimer = setTimeout(() => this.kill(slot, oldest, timedOut(oldest.job.timeoutMs)), oldest.job.timeoutMs + KILL_GRACE_MS);
   }
 
   private clearKill(slot: Slot): void {
@@ -197,7 +234,10 @@ export class SandboxPool {
   }
 
   private settle(pending: PendingJob, result: SandboxResult): void {
+    if (pending.settled) return;
+    pending.settled = true;
     if (pending.onAbort) pending.options.signal?.removeEventListener("abort", pending.onAbort);
+    if (pending.cancelTimer) clearTimeout(pending.cancelTimer);
     pending.resolve(result);
   }
 }

@@ -17,13 +17,18 @@
  *   out: { id, type: "log", level, message }
  *        { id, type: "result", ok: true, output }            (output: JSON text)
  *        { id, type: "result", ok: false, code, message }    (code_error | timeout | memory_limit | cancelled)
- * Cancellation: the host writes the job id into the shared Int32Array `cancel[0]`; the
- * interrupt handler reads it with Atomics, so a busy loop is stopped without a message.
+ * Cancellation: the host writes the job id into a cell of the shared Int32Array `cancel`; the
+ * interrupt handler reads them with Atomics, so a busy loop is stopped without a message. The
+ * host may send a job while the previous one runs; a job cancelled before it starts is not run.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { newQuickJSWASMModule, newVariant, RELEASE_SYNC } from "quickjs-emscripten";
 
 const cancel = new Int32Array(workerData.cancel);
+const isCancelled = (id) => {
+  for (let i = 0; i < cancel.length; i++) if (Atomics.load(cancel, i) === id) return true;
+  return false;
+};
 const MAX_STACK_BYTES = 1024 * 1024;
 const MAX_LOG_LINES = 1000;
 const MAX_LOG_CHARS = 8192;
@@ -102,7 +107,7 @@ function runJob(QuickJS, memory, job) {
   rt.setMemoryLimit(job.memoryMb * 1048576);
   rt.setMaxStackSize(MAX_STACK_BYTES);
   rt.setInterruptHandler(() => {
-    if (Atomics.load(cancel, 0) === job.id) stopped = "cancelled";
+    if (isCancelled(job.id)) stopped = "cancelled";
     else if (Date.now() > deadline) stopped = "timeout";
     return stopped !== null;
   });
@@ -183,6 +188,10 @@ function runJob(QuickJS, memory, job) {
 moduleFor(32);
 
 parentPort.on("message", async (job) => {
+  if (isCancelled(job.id)) {
+    parentPort.postMessage({ id: job.id, type: "result", ...fail("cancelled", "The step was cancelled") });
+    return;
+  }
   let result;
   const entry = moduleFor(job.memoryMb);
   try {
