@@ -10,9 +10,12 @@ import { SqliteWriter, type WriteProgram } from "./sqlite-writer";
 
 /** The part of a better-sqlite3 Database used here. */
 interface SqliteHandle {
-  prepare(sql: string): {
-    all(...params: unknown[]): unknown[];
-  };
+  prepare(sql: string): DirectStatement;
+}
+
+interface DirectStatement {
+  all(...params: unknown[]): unknown[];
+  safeIntegers(on: boolean): DirectStatement;
 }
 
 type CapturedAdapter = SqlDriverAdapter & { client?: unknown };
@@ -75,10 +78,7 @@ export async function closeDirectWriter(): Promise<void> {
 export function directAll(sql: string, ...params: unknown[]): Record<string, unknown>[] {
   const client = direct.client;
   if (!client) throw new Error("The direct SQLite connection is not open");
-  const rows = prepared(client, sql).all(...params) as Record<string, unknown>[];
-  // Prisma's adapter turns on safe integers (BigInt); our ids and counts fit a number.
-  for (const row of rows) for (const k in row) if (typeof row[k] === "bigint") row[k] = Number(row[k]);
-  return rows;
+  return prepared(client, sql).all(...params) as Record<string, unknown>[];
 }
 
 /** A stored DATETIME text as a Date (null stays null). */
@@ -93,7 +93,9 @@ export function sqliteDate(value: unknown): Date | null {
 function prepared(client: SqliteHandle, sql: string) {
   let stmt = statements.get(sql);
   if (!stmt) {
-    stmt = client.prepare(sql);
+    // Prisma's adapter turns on safe integers (BigInt) for the connection; our ids and counts
+    // fit a number, and reading them as numbers saves a BigInt per integer cell.
+    stmt = client.prepare(sql).safeIntegers(false);
     statements.set(sql, stmt);
   }
   return stmt;

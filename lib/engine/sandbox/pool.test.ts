@@ -122,4 +122,19 @@ describe("SandboxPool", () => {
     expect(await hung).toMatchObject({ ok: false, code: "timeout" });
     expect(await next).toEqual({ ok: true, output: "2" });
   });
+
+  it("streams a long job's log lines while it runs (a short job's come with its result)", async () => {
+    pool = new SandboxPool(1);
+    const seen: { message: string; at: number }[] = [];
+    const t0 = performance.now();
+    const onLog = (_level: string, message: string) => seen.push({ message, at: performance.now() - t0 });
+    const result = await pool.run({ ...job, timeoutMs: 5000, code: "console.log('early'); const end = Date.now() + 600; while (Date.now() < end) {} console.log('late'); return 1" }, { onLog });
+    const done = performance.now() - t0;
+    expect(result).toEqual({ ok: true, output: "1" });
+    expect(seen.map((l) => l.message)).toEqual(["early", "late"]);
+    expect(done - seen[0].at).toBeGreaterThan(400); // heard while the loop still ran
+    const short: string[] = [];
+    expect(await pool.run({ ...job, code: "console.log('a'); console.warn('b'); return 2" }, { onLog: (l, m) => short.push(`${l}:${m}`) })).toEqual({ ok: true, output: "2" });
+    expect(short).toEqual(["info:a", "warn:b"]);
+  });
 });

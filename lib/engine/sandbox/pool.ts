@@ -163,6 +163,7 @@ export class SandboxPool {
     slot.jobs.splice(index, 1);
     if (index === 0) this.armKill(slot);
     if (slot.jobs.length === 0) slot.worker.unref();
+    if (msg.logs && !pending.settled) for (const line of msg.logs) pending.options.onLog?.(line.level, line.message);
     this.settle(pending, msg.ok ? { ok: true, output: msg.output } : { ok: false, code: msg.code, message: msg.message });
     this.dispatch();
   }
@@ -244,8 +245,11 @@ export class SandboxPool {
 
 type WorkerMessage =
   | { id: number; type: "log"; level: "debug" | "info" | "warn" | "error"; message: string }
-  | { id: number; type: "result"; ok: true; output: string }
-  | { id: number; type: "result"; ok: false; code: "code_error" | "timeout" | "memory_limit" | "cancelled"; message: string };
+  | { id: number; type: "result"; ok: true; output: string; logs?: LogLine[] }
+  | { id: number; type: "result"; ok: false; code: "code_error" | "timeout" | "memory_limit" | "cancelled"; message: string; logs?: LogLine[] };
+
+/** Lines a job logged early, sent with its result. */
+type LogLine = { level: "debug" | "info" | "warn" | "error"; message: string };
 
 function cancelled(): SandboxResult {
   return { ok: false, code: "cancelled", message: "The step was cancelled" };

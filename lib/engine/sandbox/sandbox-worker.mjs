@@ -15,8 +15,11 @@
  * Protocol (all data as JSON strings):
  *   in : { id, code, inputs, steps, extra?, timeoutMs, memoryMb }   (extra: JSON object of more globals, e.g. a map's item/index)
  *   out: { id, type: "log", level, message }
- *        { id, type: "result", ok: true, output }            (output: JSON text)
- *        { id, type: "result", ok: false, code, message }    (code_error | timeout | memory_limit | cancelled)
+ *        { id, type: "result", ok: true, output, logs? }            (output: JSON text)
+ *        { id, type: "result", ok: false, code, message, logs? }    (code_error | timeout | memory_limit | cancelled)
+ * Log lines of a job's first LOG_HOLD_MS travel with its result (`logs`: [{ level, message }]),
+ * one message instead of one per line for the usual short job; after that they are sent as
+ * they come, so a long job's log still streams.
  * Cancellation: the host writes the job id into a cell of the shared Int32Array `cancel`; the
  * interrupt handler reads them with Atomics, so a busy loop is stopped without a message. The
  * host may send a job while the previous one runs; a job cancelled before it starts is not run.
@@ -32,6 +35,7 @@ const isCancelled = (id) => {
 const MAX_STACK_BYTES = 1024 * 1024;
 const MAX_LOG_LINES = 1000;
 const MAX_LOG_CHARS = 8192;
+const LOG_HOLD_MS = 20;
 
 const BASE_MEMORY_MB = 16;
 const WASM_PAGE = 65536;
@@ -99,14 +103,20 @@ function describeError(dumped) {
   return { name: "Error", message: String(dumped), text: String(dumped) };
 }
 
-function runJob(QuickJS, memory, job) {
-  const deadline = Date.now() + job.timeoutMs;
+function runJob(QuickJS, memory, job, held) {
+  const jobStart = Date.now();
+  const deadline = jobStart + job.timeoutMs;
   let stopped = null;
   let logLines = 0;
   const rt = QuickJS.newRuntime();
   rt.setMemoryLimit(job.memoryMb * 1048576);
   rt.setMaxStackSize(MAX_STACK_BYTES);
+  const flushHeld = () => {
+    for (const h of held.splice(0)) parentPort.postMessage({ id: job.id, type: "log", ...h });
+  };
   rt.setInterruptHandler(() => {
+    // A job still running past LOG_HOLD_MS sends what it logged so far (its log streams live).
+    if (held.length > 0 && Date.now() - jobStart >= LOG_HOLD_MS) flushHeld();
     if (isCancelled(job.id)) stopped = "cancelled";
     else if (Date.now() > deadline) stopped = "timeout";
     return stopped !== null;
@@ -141,7 +151,13 @@ function runJob(QuickJS, memory, job) {
       let message = ctx.getString(msgH);
       if (message.length > MAX_LOG_CHARS) message = `${message.slice(0, MAX_LOG_CHARS)}… (truncated)`;
       if (logLines === MAX_LOG_LINES) message += ` (log limit of ${MAX_LOG_LINES} lines reached; further lines dropped)`;
-      parentPort.postMessage({ id: job.id, type: "log", level: ctx.getString(levelH), message });
+      const line = { level: ctx.getString(levelH), message };
+      if (Date.now() - jobStart < LOG_HOLD_MS) {
+        held.push(line);
+        return;
+      }
+      flushHeld();
+      parentPort.postMessage({ id: job.id, type: "log", ...line });
     }));
     ctx.setProp(ctx.global, "__flowdeck_log", logFn);
     ctx.setProp(ctx.global, "__flowdeck_inputs", keep(ctx.newString(job.inputs)));
@@ -193,13 +209,14 @@ parentPort.on("message", async (job) => {
     return;
   }
   let result;
+  const held = [];
   const entry = moduleFor(job.memoryMb);
   try {
-    result = runJob(await entry.promise, entry.memory, job);
+    result = runJob(await entry.promise, entry.memory, job, held);
   } catch (error) {
     result = { ...fail("code_error", `Sandbox failure: ${error instanceof Error ? error.message : String(error)}`), recycle: true };
   }
   if (result.recycle) modules.delete(job.memoryMb);
   const { recycle: _recycle, ...payload } = result;
-  parentPort.postMessage({ id: job.id, type: "result", ...payload });
+  parentPort.postMessage({ id: job.id, type: "result", ...payload, ...(held.length ? { logs: held } : {}) });
 });
