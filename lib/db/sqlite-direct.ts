@@ -1,19 +1,21 @@
 /**
  * Direct statements for the hot path, where Prisma's per-query cost (~0.2–0.6 ms here) would
  * dominate: reads run synchronously on the very SQLite connection Prisma uses (prepared once
- * and cached); writes go to the writer thread (sqlite-writer.ts) as data, group-committed on
- * its own connection.
+ * and cached); writes are data (sqlite-writer.ts), group-committed on the writer thread's own
+ * connection — or, while writes come one at a time, right here on Prisma's connection (inside the adapter's transaction lock, so never inside one of
+ * Prisma's transactions), which spares a lone request two thread hand-overs.
  */
 import type { SqlDriverAdapter, SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { reusingStatements, type SqliteDatabase } from "./sqlite-statement-cache";
-import { SqliteWriter, type WriteProgram } from "./sqlite-writer";
+import { SqliteWriter, type WriteOutcome, type WriteProgram } from "./sqlite-writer";
+import { describeError, runPrograms, type ProgramStatement } from "./write-program.mjs";
 
 /** The part of a better-sqlite3 Database used here. */
 interface SqliteHandle {
   prepare(sql: string): DirectStatement;
 }
 
-interface DirectStatement {
+interface DirectStatement extends ProgramStatement {
   all(...params: unknown[]): unknown[];
   safeIntegers(on: boolean): DirectStatement;
 }
@@ -25,13 +27,14 @@ type CapturedAdapter = SqlDriverAdapter & { client?: unknown };
 // route's inserts and the executor's event batches would be committed separately.
 const shared = globalThis as unknown as {
   flowdeckSqliteDirect?: {
+    adapter: CapturedAdapter | null;
     /** The connection itself (the adapter gets a view of it that reuses statements). */
     client: SqliteHandle | null;
     statements: Map<string, ReturnType<SqliteHandle["prepare"]>>;
     writer: SqliteWriter | null;
   };
 };
-const direct: NonNullable<typeof shared.flowdeckSqliteDirect> = (shared.flowdeckSqliteDirect ??= { client: null, statements: new Map(), writer: null });
+const direct: NonNullable<typeof shared.flowdeckSqliteDirect> = (shared.flowdeckSqliteDirect ??= { adapter: null, client: null, statements: new Map(), writer: null });
 const statements = direct.statements;
 
 /**
@@ -44,8 +47,9 @@ export function captureSqliteConnection(factory: SqlDriverAdapterFactory, file: 
     const adapter = (await connect()) as CapturedAdapter;
     direct.client = adapter.client as SqliteHandle;
     adapter.client = reusingStatements(adapter.client as SqliteDatabase);
+    direct.adapter = adapter;
     statements.clear();
-    direct.writer ??= new SqliteWriter(file);
+    direct.writer ??= new SqliteWriter(file, { local: writeLocally });
     return adapter;
   };
   return factory;
@@ -64,6 +68,28 @@ export function hasDirectSqlite(): boolean {
 export function directWrite<T = unknown>(program: WriteProgram): Promise<T> {
   if (!direct.writer) return Promise.reject(new Error("The direct SQLite connection is not open"));
   return direct.writer.write<T>(program);
+}
+
+/** Commits a batch on Prisma's connection, holding the adapter's transaction lock meanwhile. */
+async function writeLocally(programs: WriteProgram[]): Promise<WriteOutcome[]> {
+  const adapter = direct.adapter!;
+  const client = direct.client!;
+  const tx = await adapter.startTransaction(); // takes the adapter's lock and runs BEGIN (IMMEDIATE)
+  try {
+    const outcomes = runPrograms((sql) => prepared(client, sql), programs);
+    prepared(client, "COMMIT").run();
+    return outcomes;
+  } catch (error) {
+    try {
+      prepared(client, "ROLLBACK").run();
+    } catch {
+      // already rolled back by SQLite itself
+    }
+    const described = describeError(error);
+    return programs.map(() => ({ ok: false, error: described }));
+  } finally {
+    await tx.commit(); // only releases the adapter's lock: COMMIT / ROLLBACK were sent above
+  }
 }
 
 /** On shutdown: commits what is queued, then closes the writer thread (later writes are refused). */

@@ -10,6 +10,7 @@ import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { reusingStatements, type SqliteDatabase } from "./sqlite-statement-cache";
 import { NoRowChangedError, SqliteWriter, type RowRef } from "./sqlite-writer";
+import { runPrograms } from "./write-program.mjs";
 
 const open: { close(): unknown }[] = [];
 afterEach(async () => {
@@ -22,7 +23,7 @@ function database() {
   db.pragma("journal_mode = WAL");
   db.exec(`CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, owner TEXT);
            CREATE TABLE child (id INTEGER PRIMARY KEY, parentId INTEGER NOT NULL REFERENCES parent(id), body BLOB);`);
-  const writer = new SqliteWriter(file, 5000);
+  const writer = new SqliteWriter(file);
   open.push(db, writer);
   return { file, db, writer };
 }
@@ -129,5 +130,36 @@ describe("the SQLite writer thread", () => {
     await Promise.all(pending);
     expect(db.prepare("SELECT count(*) AS n FROM parent").get()).toEqual({ n: 20 });
     await expect(writer.write(insertParent("late"))).rejects.toThrow(/closed/);
+  });
+
+  it("commits writes that come one at a time on the local path, and overlapping ones on the thread", async () => {
+    const { file, db } = database();
+    const local = new Database(file, { timeout: 5000 });
+    const statements = new Map<string, Database.Statement>();
+    const prepared = (sql: string) => statements.get(sql) ?? statements.set(sql, local.prepare(sql)).get(sql)!;
+    let localBatches = 0;
+    const writer = new SqliteWriter(file, {
+      local: async (programs) => {
+        localBatches++;
+        local.exec("BEGIN IMMEDIATE");
+        const outcomes = runPrograms(prepared, programs);
+        local.exec("COMMIT");
+        return outcomes;
+      },
+    });
+    open.push(local, writer);
+    for (let i = 0; i < 20; i++) await writer.write(insertParent(`alone${i}`));
+    expect(localBatches).toBe(20);
+    expect(writer.stats.local).toBe(20);
+    // 16 writers at once, for a while: the writes overlap, and the thread takes them.
+    const before = { ...writer.stats };
+    await Promise.all(Array.from({ length: 16 }, async (_, k) => { for (let i = 0; i < 30; i++) await writer.write(insertParent(`c${k}-${i}`)); }));
+    const batches = writer.stats.batches - before.batches;
+    const viaLocal = writer.stats.local - before.local;
+    expect(viaLocal / batches).toBeLessThan(0.25);
+    expect(db.prepare("SELECT count(*) AS n FROM parent").get()).toEqual({ n: 20 + 16 * 30 });
+    // The failures of a local batch come back as the thread's would.
+    const duplicate = await writer.write(insertParent("alone3")).catch((e) => e);
+    expect((duplicate as { code?: string }).code).toBe("SQLITE_CONSTRAINT_UNIQUE");
   });
 });
