@@ -3,8 +3,8 @@
  *
  * Plain ESM JavaScript on purpose: the host locates this file on disk at run time, so it must
  * not depend on a bundler. Each job gets a fresh QuickJS runtime + context (memory limit, stack
- * limit, interrupt handler); the WebAssembly module is kept between jobs and replaced after a
- * job that exhausted memory.
+ * limit, interrupt handler), made ahead while the worker is idle; the WebAssembly module is
+ * kept between jobs and replaced after a job that exhausted memory.
  *
  * Memory: QuickJS's own malloc limit is unreliable in this build (it cannot measure block
  * sizes, so a loop of large strings sails past it). The real cap is the module's WebAssembly
@@ -103,14 +103,38 @@ function describeError(dumped) {
   return { name: "Error", message: String(dumped), text: String(dumped) };
 }
 
-function runJob(QuickJS, memory, job, held) {
+/** A fresh runtime and context (never used by any job) for jobs with this memory limit. */
+function newVm(QuickJS, memoryMb) {
+  const rt = QuickJS.newRuntime();
+  rt.setMemoryLimit(memoryMb * 1048576);
+  rt.setMaxStackSize(MAX_STACK_BYTES);
+  return { QuickJS, memoryMb, rt, ctx: rt.newContext() };
+}
+
+/**
+ * The next job's VM, made while the worker would otherwise wait (after a job's answer is
+ * sent): creating a context is most of a short job's cost (~0.1–0.2 ms), and so it is off the
+ * path a job waits on. Each VM still serves exactly one job.
+ */
+let spare = null;
+function takeVm(QuickJS, memoryMb) {
+  const vm = spare && spare.QuickJS === QuickJS && spare.memoryMb === memoryMb ? spare : null;
+  if (spare && !vm) disposeVm(spare);
+  spare = null;
+  return vm ?? newVm(QuickJS, memoryMb);
+}
+function disposeVm(vm) {
+  try { vm.ctx.dispose(); } catch { /* runtime may be unusable after OOM */ }
+  try { vm.rt.dispose(); } catch { /* ditto */ }
+}
+
+/** Runs one job in `vm`; its handles go to `release` (disposed after the answer is sent). */
+function runJob(vm, memory, job, held, release) {
   const jobStart = Date.now();
   const deadline = jobStart + job.timeoutMs;
   let stopped = null;
   let logLines = 0;
-  const rt = QuickJS.newRuntime();
-  rt.setMemoryLimit(job.memoryMb * 1048576);
-  rt.setMaxStackSize(MAX_STACK_BYTES);
+  const { rt } = vm;
   const flushHeld = () => {
     for (const h of held.splice(0)) parentPort.postMessage({ id: job.id, type: "log", ...h });
   };
@@ -121,8 +145,8 @@ function runJob(QuickJS, memory, job, held) {
     else if (Date.now() > deadline) stopped = "timeout";
     return stopped !== null;
   });
-  const ctx = rt.newContext();
-  const handles = [];
+  const ctx = vm.ctx;
+  const handles = release;
   const keep = (h) => (handles.push(h), h);
 
   /** Classifies an error handle (or a host-side exception) from the VM. */
@@ -191,12 +215,6 @@ function runJob(QuickJS, memory, job, held) {
     const message = error instanceof Error ? error.message : String(error);
     if (/out of memory|memory access out of bounds|Memory\.grow/i.test(message) || memoryExhausted()) return oom();
     return { ...fail("code_error", message), recycle: true };
-  } finally {
-    for (const h of handles) {
-      try { if (h.alive) h.dispose(); } catch { /* runtime may be unusable after OOM */ }
-    }
-    try { ctx.dispose(); } catch { /* ditto */ }
-    try { rt.dispose(); } catch { /* ditto */ }
   }
 }
 
@@ -210,13 +228,29 @@ parentPort.on("message", async (job) => {
   }
   let result;
   const held = [];
+  const handles = [];
   const entry = moduleFor(job.memoryMb);
+  let vm = null;
   try {
-    result = runJob(await entry.promise, entry.memory, job, held);
+    const QuickJS = await entry.promise;
+    vm = takeVm(QuickJS, job.memoryMb);
+    result = runJob(vm, entry.memory, job, held, handles);
   } catch (error) {
     result = { ...fail("code_error", `Sandbox failure: ${error instanceof Error ? error.message : String(error)}`), recycle: true };
   }
   if (result.recycle) modules.delete(job.memoryMb);
   const { recycle: _recycle, ...payload } = result;
   parentPort.postMessage({ id: job.id, type: "result", ...payload, ...(held.length ? { logs: held } : {}) });
+  // Clean-up and the next job's VM come after the answer.
+  for (const h of handles) {
+    try { if (h.alive) h.dispose(); } catch { /* runtime may be unusable after OOM */ }
+  }
+  if (vm) disposeVm(vm);
+  if (!result.recycle && vm) {
+    try {
+      spare = newVm(vm.QuickJS, job.memoryMb);
+    } catch {
+      spare = null; // made on demand next time
+    }
+  }
 });
