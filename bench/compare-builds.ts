@@ -4,7 +4,8 @@
  * On a machine whose speed drifts by a quarter from one minute to the next, figures taken
  * minutes apart cannot be compared; here both servers run at once and take turns:
  *   - alone: one blocking `greet` run to each in turn, latency p50 / p90;
- *   - 16 clients: 2-second phases of blocking runs, alternating, summed per server.
+ *   - 16 clients: 2-second phases of blocking runs, alternating, summed per server; with the
+ *     CPU time the server's main thread (the one serving requests) spent per run, from /proc.
  *
  *   git worktree add /tmp/base <commit> && cp -al node_modules /tmp/base/ && cp -r lib/generated /tmp/base/lib/
  *   (cd /tmp/base && npx tsx scripts/start.ts --build-only)
@@ -12,7 +13,7 @@
  *
  * `--base=.` compares this build with itself (with `--base-flags`, a Node flag's effect).
  */
-import { copyFileSync, mkdtempSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Pool } from "undici";
@@ -44,7 +45,14 @@ if (savedFlags === undefined) delete process.env.FLOWDECK_BENCH_WEB_FLAGS;
 else process.env.FLOWDECK_BENCH_WEB_FLAGS = savedFlags;
 
 const headers = { authorization: `Bearer ${workspace.key}`, "content-type": "application/json" };
-function client(url: string) {
+/** CPU time (user + system) of a process's main thread so far, ms. */
+function mainThreadCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ = 100
+}
+
+function client(url: string, pid: number) {
   const pool = new Pool(url, { connections: 32, pipelining: 1 });
   let n = 0;
   const greet = async () => {
@@ -55,10 +63,10 @@ function client(url: string) {
     const body = await res.body.text();
     if (res.statusCode !== 200) throw new Error(`greet ${res.statusCode}: ${body.slice(0, 300)}`);
   };
-  return { pool, greet, done: 0, seconds: 0, alone: [] as number[] };
+  return { pool, pid, greet, done: 0, seconds: 0, mainCpuMs: 0, alone: [] as number[] };
 }
-const a = client(thisWeb.url);
-const b = client(baseWeb.url);
+const a = client(thisWeb.url, thisWeb.pid);
+const b = client(baseWeb.url, baseWeb.pid);
 
 for (let i = 0; i < 300; i++) {
   await a.greet();
@@ -75,6 +83,7 @@ while (performance.now() < aloneEnd) {
 async function phase(c: typeof a, seconds: number) {
   const end = performance.now() + seconds * 1000;
   const t0 = performance.now();
+  const cpu0 = mainThreadCpuMs(c.pid);
   await Promise.all(Array.from({ length: 16 }, async () => {
     while (performance.now() < end) {
       await c.greet();
@@ -82,6 +91,7 @@ async function phase(c: typeof a, seconds: number) {
     }
   }));
   c.seconds += (performance.now() - t0) / 1000;
+  c.mainCpuMs += mainThreadCpuMs(c.pid) - cpu0;
 }
 for (let i = 0; i < CYCLES; i++) {
   await phase(a, 2);
@@ -97,6 +107,8 @@ console.log("|---|---|---|---|");
 console.log(`| alone p50 | ${ms(pct(a.alone, 0.5))} | ${ms(pct(b.alone, 0.5))} | ${(pct(a.alone, 0.5) / pct(b.alone, 0.5)).toFixed(2)} |`);
 console.log(`| alone p90 | ${ms(pct(a.alone, 0.9))} | ${ms(pct(b.alone, 0.9))} | ${(pct(a.alone, 0.9) / pct(b.alone, 0.9)).toFixed(2)} |`);
 console.log(`| 16 clients | ${rate(a).toFixed(0)} runs/s | ${rate(b).toFixed(0)} runs/s | ${(rate(a) / rate(b)).toFixed(3)} |`);
+const perRun = (c: typeof a) => c.mainCpuMs / c.done;
+console.log(`| 16 clients: main thread CPU per run | ${ms(perRun(a))} | ${ms(perRun(b))} | ${(perRun(a) / perRun(b)).toFixed(2)} |`);
 
 await Promise.all([a.pool.close(), b.pool.close()]);
 await Promise.all([thisWeb.stop(), baseWeb.stop()]);
