@@ -2,13 +2,14 @@
  * Direct statements for the hot path, where Prisma's per-query cost (~0.2–0.6 ms here) would
  * dominate: reads run synchronously on the very SQLite connection Prisma uses (prepared once
  * and cached); writes are data (sqlite-writer.ts), group-committed on the writer thread's own
- * connection — or, while writes come one at a time, right here on Prisma's connection (inside the adapter's transaction lock, so never inside one of
- * Prisma's transactions), which spares a lone request two thread hand-overs.
+ * connection — or, while writes come one at a time, right here on Prisma's connection (inside
+ * the adapter's transaction lock, so never inside one of Prisma's transactions), which spares
+ * a lone request two thread hand-overs.
  */
 import type { SqlDriverAdapter, SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { reusingStatements, type SqliteDatabase } from "./sqlite-statement-cache";
 import { SqliteWriter, type WriteOutcome, type WriteProgram } from "./sqlite-writer";
-import { describeError, runPrograms, type ProgramStatement } from "./write-program.mjs";
+import { commitPrograms, type ProgramStatement } from "./write-program.mjs";
 
 /** The part of a better-sqlite3 Database used here. */
 interface SqliteHandle {
@@ -61,9 +62,9 @@ export function hasDirectSqlite(): boolean {
 }
 
 /**
- * One atomic write on the writer thread; resolves to the program's `result`. Writes that
- * arrive together share one commit, each in its own savepoint (one write's failure rejects
- * only its caller).
+ * One atomic write; resolves to the program's `result`. Writes that arrive together share one
+ * commit (on the writer thread, or here when they come one at a time), each in its own
+ * savepoint: one write's failure rejects only its caller.
  */
 export function directWrite<T = unknown>(program: WriteProgram): Promise<T> {
   if (!direct.writer) return Promise.reject(new Error("The direct SQLite connection is not open"));
@@ -76,17 +77,7 @@ async function writeLocally(programs: WriteProgram[]): Promise<WriteOutcome[]> {
   const client = direct.client!;
   const tx = await adapter.startTransaction(); // takes the adapter's lock and runs BEGIN (IMMEDIATE)
   try {
-    const outcomes = runPrograms((sql) => prepared(client, sql), programs);
-    prepared(client, "COMMIT").run();
-    return outcomes;
-  } catch (error) {
-    try {
-      prepared(client, "ROLLBACK").run();
-    } catch {
-      // already rolled back by SQLite itself
-    }
-    const described = describeError(error);
-    return programs.map(() => ({ ok: false, error: described }));
+    return commitPrograms((sql) => prepared(client, sql), programs);
   } finally {
     await tx.commit(); // only releases the adapter's lock: COMMIT / ROLLBACK were sent above
   }

@@ -13,7 +13,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
-import { describeError, runPrograms } from "./write-program.mjs";
+import { commitPrograms, describeError } from "./write-program.mjs";
 
 const { file, busyTimeoutMs } = workerData;
 const db = new Database(file, { timeout: busyTimeoutMs, fileMustExist: true });
@@ -32,7 +32,6 @@ function prepared(sql) {
   return stmt;
 }
 const begin = db.prepare("BEGIN IMMEDIATE");
-const commit = db.prepare("COMMIT");
 
 /** BEGIN IMMEDIATE, retried while another connection holds the write lock past the busy timeout. */
 function beginWhenFree() {
@@ -53,20 +52,7 @@ function writeBatch(programs) {
   } catch (error) {
     return programs.map(() => ({ ok: false, error: describeError(error) }));
   }
-  try {
-    const outcomes = runPrograms(prepared, programs);
-    commit.run();
-    return outcomes;
-  } catch (error) {
-    if (db.inTransaction) {
-      try {
-        db.exec("ROLLBACK");
-      } catch {
-        // SQLite may have rolled back by itself
-      }
-    }
-    return programs.map(() => ({ ok: false, error: describeError(error) }));
-  }
+  return commitPrograms(prepared, programs);
 }
 
 parentPort.on("message", (msg) => {

@@ -10,7 +10,7 @@ import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { reusingStatements, type SqliteDatabase } from "./sqlite-statement-cache";
 import { NoRowChangedError, SqliteWriter, type RowRef } from "./sqlite-writer";
-import { runPrograms } from "./write-program.mjs";
+import { commitPrograms } from "./write-program.mjs";
 
 const open: { close(): unknown }[] = [];
 afterEach(async () => {
@@ -142,9 +142,7 @@ describe("the SQLite writer thread", () => {
       local: async (programs) => {
         localBatches++;
         local.exec("BEGIN IMMEDIATE");
-        const outcomes = runPrograms(prepared, programs);
-        local.exec("COMMIT");
-        return outcomes;
+        return commitPrograms(prepared, programs);
       },
     });
     open.push(local, writer);

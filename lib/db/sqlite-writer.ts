@@ -187,12 +187,13 @@ export class SqliteWriter {
     const batch = this.queue;
     this.queue = [];
     const id = this.nextId++;
+    const nothingInFlight = this.inFlight.size === 0;
     this.inFlight.set(id, batch);
     this.stats.batches += 1;
     this.stats.writes += batch.length;
     const programs = batch.map((p) => p.program);
     const local = this.options.local;
-    if (local && this.inFlight.size === 1 && !this.closing && this.overlap < LOCAL_MAX_OVERLAP) {
+    if (local && nothingInFlight && !this.closing && this.overlap < LOCAL_MAX_OVERLAP) {
       this.stats.local += 1;
       local(programs).then(
         (outcomes) => this.answer(id, outcomes),

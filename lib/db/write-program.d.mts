@@ -8,4 +8,5 @@ export interface ProgramStatement {
 }
 
 export function describeError(error: unknown): { name: string; message: string; code?: string; noRowChanged?: string };
+export function commitPrograms(prepared: (sql: string) => ProgramStatement, programs: WriteProgram[]): WriteOutcome[];
 export function runPrograms(prepared: (sql: string) => ProgramStatement, programs: WriteProgram[]): WriteOutcome[];

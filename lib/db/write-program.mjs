@@ -52,6 +52,27 @@ export function describeError(error) {
   };
 }
 
+/**
+ * Runs `programs` in the transaction the caller began and commits it. If anything fails
+ * outside a program's own savepoint (the commit itself, say), the transaction is rolled back
+ * and every program fails with that error.
+ */
+export function commitPrograms(prepared, programs) {
+  try {
+    const outcomes = runPrograms(prepared, programs);
+    prepared("COMMIT").run();
+    return outcomes;
+  } catch (error) {
+    try {
+      prepared("ROLLBACK").run();
+    } catch {
+      // SQLite may have rolled back by itself
+    }
+    const described = describeError(error);
+    return programs.map(() => ({ ok: false, error: described }));
+  }
+}
+
 /** Runs `programs` inside the open transaction; one outcome per program, in order. */
 export function runPrograms(prepared, programs) {
   const outcomes = [];

@@ -128,8 +128,8 @@ function disposeVm(vm) {
   try { vm.rt.dispose(); } catch { /* ditto */ }
 }
 
-/** Runs one job in `vm`; its handles go to `release` (disposed after the answer is sent). */
-function runJob(vm, memory, job, held, release) {
+/** Runs one job in `vm`; the handles it makes go to `handles` (disposed after the answer is sent). */
+function runJob(vm, memory, job, held, handles) {
   const jobStart = Date.now();
   const deadline = jobStart + job.timeoutMs;
   let stopped = null;
@@ -146,7 +146,6 @@ function runJob(vm, memory, job, held, release) {
     return stopped !== null;
   });
   const ctx = vm.ctx;
-  const handles = release;
   const keep = (h) => (handles.push(h), h);
 
   /** Classifies an error handle (or a host-side exception) from the VM. */
