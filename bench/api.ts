@@ -16,7 +16,7 @@ import os from "node:os";
 import path from "node:path";
 import { Pool } from "undici";
 import {
-  arg, loadAverage, openBenchDatabase, pct, procStats, readMemProbe, seedBenchWorkspace, serverEnv, sleep, startWeb, startWorkerProcess,
+  arg, loadAverage, openBenchDatabase, pct, procStats, sampleMemory, seedBenchWorkspace, serverEnv, sleep, startWeb, startWorkerProcess,
   type DbKind,
 } from "./load-kit";
 
@@ -30,8 +30,8 @@ const database = await openBenchDatabase(kind);
 const workspace = await seedBenchWorkspace({ llmUrl: "http://127.0.0.1:9/v1", workflows: {} });
 const env = serverEnv(database, { FLOWDECK_EXECUTOR: mode });
 const webProbe = path.join(database.dir, "web-mem.jsonl");
-const web = await startWeb(env, "web", { memProbeFile: webProbe, memProbeMs: 2000, gc: true });
-const worker = mode === "worker" ? await startWorkerProcess(env, "worker", { memProbeFile: path.join(database.dir, "worker-mem.jsonl"), memProbeMs: 2000, gc: true }) : null;
+const web = await startWeb(env, "web", { memProbeFile: webProbe, memProbeMs: 0, gc: true });
+const worker = mode === "worker" ? await startWorkerProcess(env, "worker", { memProbeFile: path.join(database.dir, "worker-mem.jsonl"), memProbeMs: 0, gc: true }) : null;
 
 const pool = new Pool(web.url, { connections: 32, pipelining: 1 });
 const headers = { authorization: `Bearer ${workspace.key}`, "content-type": "application/json" };
@@ -104,11 +104,14 @@ async function throughput(call: Call, clients: number, seconds: number, limit = 
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
 
-/** RSS now, and the live heap of the probe's latest sample (taken right after a full GC). */
+/**
+ * The live heap (a sample taken right after a full GC) and RSS, asked for between the timed
+ * phases: a forced GC during them would slow the server down (bench/mem-probe.mjs).
+ */
 async function memory(pid: number, probeFile: string): Promise<{ rssKb: number; heapMb: number }> {
-  await sleep(4500); // the probe samples every 2 s, each after a full GC
-  const last = readMemProbe(probeFile).at(-1);
-  return { rssKb: procStats(pid)?.rssKb ?? NaN, heapMb: last ? last.heapUsed / 1048576 : NaN };
+  await sleep(1000); // let timers and background writes of the last runs settle
+  const sample = await sampleMemory(pid, probeFile);
+  return { rssKb: procStats(pid)?.rssKb ?? NaN, heapMb: sample ? sample.heapUsed / 1048576 : NaN };
 }
 
 try {

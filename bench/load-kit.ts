@@ -213,6 +213,7 @@ const memProbe = pathToFileURL(path.join(root, "bench/mem-probe.mjs")).href;
 export interface ProbeOptions {
   /** A file the process appends process.memoryUsage() samples to (bench/mem-probe.mjs). */
   memProbeFile?: string;
+  /** Sample period; 0: only when sampleMemory() asks (no forced GC during timed phases). */
   memProbeMs?: number;
   /** Sample right after a forced full GC (--expose-gc). */
   gc?: boolean;
@@ -270,8 +271,23 @@ export function procStats(pid: number): ProcStats | null {
   }
 }
 
+/**
+ * Asks a process started with `memProbeMs: 0` for one sample now (SIGUSR2) and returns it
+ * once written (null if none came within 10 s).
+ */
+export async function sampleMemory(pid: number, file: string): Promise<ReturnType<typeof readMemProbe>[number] | null> {
+  const before = readMemProbe(file).length;
+  process.kill(pid, "SIGUSR2");
+  for (let waited = 0; waited < 10_000; waited += 50) {
+    const samples = readMemProbe(file);
+    if (samples.length > before) return samples[samples.length - 1];
+    await sleep(50);
+  }
+  return null;
+}
+
 /** The memory samples bench/mem-probe.mjs wrote. */
-export function readMemProbe(file: string): { t: number; gc: boolean; rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number }[] {
+export function readMemProbe(file: string): { t: number; gc: boolean; gcMs?: number; rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number }[] {
   try {
     return readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
   } catch {
