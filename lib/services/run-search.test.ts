@@ -186,22 +186,39 @@ describe("keyset pages with filters", () => {
 });
 
 describe("a closed time window (read from the created-at index)", () => {
-  it("lists exactly the runs created in the window, by id, whatever order their times are in, page by page", async () => {
+  it("lists exactly the runs created in the window, newest created first (ties by id), page by page", async () => {
     const uuids = await runEcho(b, Array.from({ length: 9 }, (_, i) => `window ${i}`));
     const ids = await Promise.all(uuids.map(async (uuid) => (await db.run.findUniqueOrThrow({ where: { uuid }, select: { id: true } })).id));
-    // Times that disagree with the id order: runs 2, 5, 3 and 7 are in [10:00, 11:00), the others not.
+    // Times that disagree with the id order: runs 2, 5, 3 and 7 are in [10:00, 11:00), the
+    // others not; 3 and 7 were created in the same millisecond.
     const at = (h: number, m = 0) => new Date(Date.UTC(2020, 0, 1, h, m));
-    const times = [at(9), at(12), at(10, 50), at(10, 5), at(8), at(10, 0), at(11, 0), at(10, 20), at(13)];
+    const times = [at(9), at(12), at(10, 50), at(10, 20), at(8), at(10, 0), at(11, 0), at(10, 20), at(13)];
     for (const [i, id] of ids.entries()) await db.run.update({ where: { id }, data: { createdAt: times[i] } });
-    const inWindow = [7, 5, 3, 2].map((i) => uuids[i]); // newest id first
+    const inWindow = [2, 7, 3, 5].map((i) => uuids[i]);
     const window = { createdAfter: at(10), createdBefore: at(11) };
     expect(uuidsOf(await listRuns(b, { ...window, limit: 10 }))).toEqual(inWindow);
-    const p1 = await listRuns(b, { ...window, limit: 3 });
-    expect(uuidsOf(p1)).toEqual(inWindow.slice(0, 3));
-    const p2 = await listRuns(b, { ...window, limit: 3, before: p1.nextCursor! });
-    expect(uuidsOf(p2)).toEqual(inWindow.slice(3));
+    // Pages of two: the cursor between 7 and 3 sits inside their shared millisecond.
+    const p1 = await listRuns(b, { ...window, limit: 2 });
+    expect(uuidsOf(p1)).toEqual(inWindow.slice(0, 2));
+    expect(p1.prevCursor).toBeNull();
+    const p2 = await listRuns(b, { ...window, limit: 2, before: p1.nextCursor! });
+    expect(uuidsOf(p2)).toEqual(inWindow.slice(2));
     expect(p2.nextCursor).toBeNull();
-    expect(uuidsOf(await listRuns(b, { ...window, limit: 3, after: p2.prevCursor! }))).toEqual(inWindow.slice(0, 3));
+    expect(uuidsOf(await listRuns(b, { ...window, limit: 2, after: p2.prevCursor! }))).toEqual(inWindow.slice(0, 2));
+    const p3 = await listRuns(b, { ...window, limit: 3, before: ids[2] });
+    expect(uuidsOf(p3)).toEqual(inWindow.slice(1));
+    // A cursor created after the window (run 8) has the whole window before it; one created
+    // before it (run 4) has the whole window after it.
+    expect(uuidsOf(await listRuns(b, { ...window, before: ids[8] }))).toEqual(inWindow);
+    expect(uuidsOf(await listRuns(b, { ...window, limit: 2, after: ids[4] }))).toEqual(inWindow.slice(2));
+    // Another workspace's run is no cursor here: nothing lies past it.
+    const [other] = await runEcho(a, ["not a cursor for b"]);
+    const otherId = (await db.run.findUniqueOrThrow({ where: { uuid: other }, select: { id: true } })).id;
+    expect((await listRuns(b, { ...window, before: otherId })).runs).toEqual([]);
+    // A window open on one side runs from the beginning of time, or to its end.
+    expect(uuidsOf(await listRuns(b, { createdBefore: at(10) }))).toEqual([0, 4].map((i) => uuids[i]));
+    const since = uuidsOf(await listRuns(b, { createdAfter: at(10, 30), limit: 100 }));
+    expect(since.filter((u) => uuids.includes(u))).toEqual([8, 1, 6, 2].map((i) => uuids[i]));
     // With another filter, and with nothing in the window.
     await db.run.update({ where: { id: ids[5] }, data: { status: "failed" } });
     expect(uuidsOf(await listRuns(b, { ...window, status: "failed" }))).toEqual([uuids[5]]);

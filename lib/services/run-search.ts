@@ -12,8 +12,9 @@
 import { db, type Db } from "../db/client";
 import type { DatabaseProvider } from "../db/config";
 import {
-  candidateBatch, canUseTextIndex, mergeSources, timeWindowSource, type CandidateBatch, type ScanDirection, type TextIndexQuery,
+  candidateBatch, canUseTextIndex, type CandidateBatch, type ScanDirection, type TextIndexQuery,
 } from "./run-text-index";
+import { timeWindowRunIds, type TimeWindow } from "./run-time-window";
 
 export type RunWhere = NonNullable<NonNullable<Parameters<Db["run"]["findMany"]>[0]>["where"]>;
 
@@ -127,13 +128,21 @@ function withoutTextMatch(where: RunWhere): RunWhere {
   return filters;
 }
 
-/** Runs created in a closed time window: candidates from the created-at index, then `where`. */
+/**
+ * Runs created in a closed time window, in creation-time order (lib/services/run-time-window.ts):
+ * candidates from the created-at index, then `where`.
+ */
 export function scanWindowRunIds(
-  where: RunWhere, workspaceId: number, window: { after: Date; before: Date },
+  where: RunWhere, workspaceId: number, window: TimeWindow,
   direction: ScanDirection, from: number | undefined, take: number,
 ): Promise<number[]> {
-  const source = timeWindowSource(workspaceId, window.after, window.before);
-  return scanCandidateRunIds(where, (cursor, batch) => mergeSources([source], direction, cursor, batch), direction, from, take, null);
+  // The candidates are in the window already. Left in, the bounds would lead the planner to
+  // test them by reading the whole window again (the created-at index) instead of by id.
+  const { createdAt: _inWindow, ...filters } = where as RunWhere & { createdAt?: unknown };
+  return scanCandidateRunIds(filters, async (cursor, batch) => {
+    const { ids, full } = await timeWindowRunIds(workspaceId, window, direction, cursor, batch);
+    return { ids, boundary: full ? ids[ids.length - 1] : undefined, done: !full };
+  }, direction, from, take, null);
 }
 
 async function scanCandidateRunIds(
@@ -148,10 +157,10 @@ async function scanCandidateRunIds(
     if (candidates.ids.length) {
       const rows = await db.run.findMany({
         where: { AND: [where, { id: { in: candidates.ids } }] },
-        orderBy: { id: direction === "older" ? "desc" : "asc" },
         select: recheck ? runSearchSelect : { id: true },
       });
-      for (const row of rows) {
+      // In the candidates' order (the source's: by id, or by creation time for a window).
+      for (const row of inOrderOf(candidates.ids, rows)) {
         if (recheck && !recheck.matches(row as RunSearchFields)) continue;
         found.push(row.id);
         if (found.length === take) return found;
@@ -161,4 +170,10 @@ async function scanCandidateRunIds(
     cursor = candidates.boundary;
     batch = Math.min(batch * 4, 5000);
   }
+}
+
+/** Rows (with an `id`) in the order `ids` lists them; ids without a row are left out. */
+export function inOrderOf<T extends { id: number }>(ids: number[], rows: T[]): T[] {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }

@@ -25,7 +25,7 @@
  */
 import { db } from "../db/client";
 import { databaseProvider, type DatabaseProvider } from "../db/config";
-import { directAll, directWrite, hasDirectSqlite, sqliteDateTime } from "../db/sqlite-direct";
+import { directAll, directWrite, hasDirectSqlite } from "../db/sqlite-direct";
 
 /** The shortest search text the trigram index can answer. */
 export const MIN_INDEXED_LENGTH = 3;
@@ -123,39 +123,6 @@ export async function mergeSources(sources: Source[], direction: ScanDirection, 
     .filter((id) => boundary === undefined || (older ? id >= boundary : id <= boundary))
     .sort((a, b) => (older ? b - a : a - b));
   return { ids: merged, boundary, done: boundary === undefined };
-}
-
-/**
- * The runs created in [after, before), by id past `from`, read from the (workspaceId,
- * createdAt, id) index — the window's own rows, however far back it lies. Left to themselves
- * both planners walk the id order from the cursor and skip every newer run (PostgreSQL
- * assumes matches are spread evenly over ids, though ids follow creation time).
- */
-export function timeWindowSource(workspaceId: number, after: Date, before: Date): Source {
-  return async (direction, from, limit) => {
-    const older = direction === "older";
-    const params: unknown[] = [];
-    let sql: string;
-    if (databaseProvider() === "postgresql") {
-      params.push(workspaceId, after, before);
-      let past = "";
-      if (from !== undefined) {
-        params.push(from);
-        past = `WHERE "id" ${older ? "<" : ">"} $${params.length}::bigint`;
-      }
-      params.push(limit);
-      sql = `WITH w AS MATERIALIZED (SELECT "id" FROM "Run" WHERE "workspaceId" = $1 AND "createdAt" >= $2::timestamp AND "createdAt" < $3::timestamp) ` +
-        `SELECT "id" FROM w ${past} ORDER BY "id" ${older ? "DESC" : "ASC"} LIMIT $${params.length}`;
-    } else {
-      params.push(workspaceId, sqliteDateTime(after), sqliteDateTime(before));
-      if (from !== undefined) params.push(from);
-      params.push(limit);
-      sql = `SELECT "id" FROM "Run" INDEXED BY "Run_workspaceId_createdAt_id_idx" WHERE "workspaceId" = ? AND "createdAt" >= ? AND "createdAt" < ? ` +
-        `${from === undefined ? "" : `AND "id" ${older ? "<" : ">"} ?`} ORDER BY "id" ${older ? "DESC" : "ASC"} LIMIT ?`;
-    }
-    const rows = hasDirectSqlite() ? directAll(sql, ...params) : await db.$queryRawUnsafe<{ id: number | bigint }[]>(sql, ...params);
-    return { ids: rows.map((r) => Number(r.id)), full: rows.length === limit };
-  };
 }
 
 // ── Sources ──────────────────────────────────────────────────────────────────────────────

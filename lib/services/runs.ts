@@ -17,7 +17,7 @@ import { DuplicateRunKeyError, insertRun } from "./run-store";
 import { findWorkflow, resolveVersion, resolveVersionOf } from "./workflows";
 import { expectCallback, onRunEnded } from "./callbacks";
 import { databaseProvider } from "../db/config";
-import { runSearchSelect, runTextSearch, scanIndexedRunIds, scanWindowRunIds, type RunTextSearch, type RunWhere } from "./run-search";
+import { inOrderOf, runSearchSelect, runTextSearch, scanIndexedRunIds, scanWindowRunIds, type RunTextSearch, type RunWhere } from "./run-search";
 
 export interface StartRunRequest {
   workflow: string | number;
@@ -361,8 +361,13 @@ export interface ListRunsQuery {
 
 type ScanDirection = "older" | "newer";
 
+/** The ends of time for a time filter open on one side (fixed-width years: SQLite compares them as text). */
+const EARLIEST = new Date("1970-01-01T00:00:00.000Z");
+const LATEST = new Date("9999-12-31T23:59:59.999Z");
+
 /**
- * Newest first, keyset-paginated on the run id (stays fast however many runs exist).
+ * Newest first, keyset-paginated on the run id (stays fast however many runs exist); with a
+ * time filter, by creation time (lib/services/run-time-window.ts).
  * `nextCursor` pages to older runs (`before`), `prevCursor` to newer ones (`after`); each is
  * null when there is nothing that way.
  */
@@ -383,8 +388,10 @@ export async function listRuns(actor: Actor, query: ListRunsQuery = {}) {
     ...(Object.keys(created).length ? { createdAt: created } : {}),
     ...(text ? text.where : {}),
   };
-  // A closed time window is read from the created-at index (lib/services/run-search.ts).
-  const window = query.createdAfter && query.createdBefore ? { after: query.createdAfter, before: query.createdBefore } : null;
+  // A time filter is read from the created-at index, in creation-time order (an open end is
+  // the beginning or the end of time; lib/services/run-time-window.ts).
+  const window = query.createdAfter || query.createdBefore
+    ? { after: query.createdAfter ?? EARLIEST, before: query.createdBefore ?? LATEST } : null;
   const scan = (direction: ScanDirection, from: number | undefined, take: number) =>
     text?.index ? scanIndexedRunIds(where, { ...text, index: text.index }, actor.workspaceId, direction, from, take)
       : window && !text ? scanWindowRunIds(where, actor.workspaceId, window, direction, from, take)
@@ -407,7 +414,7 @@ export async function listRuns(actor: Actor, query: ListRunsQuery = {}) {
     hasNewer = query.before != null && ids.length > 0 && (await scan("newer", ids[0], 1)).length > 0;
   }
   const rows = ids.length
-    ? await db.run.findMany({ where: { workspaceId: actor.workspaceId, id: { in: ids } }, orderBy: { id: "desc" }, select: runSummarySelect })
+    ? inOrderOf(ids, await db.run.findMany({ where: { workspaceId: actor.workspaceId, id: { in: ids } }, select: runSummarySelect }))
     : [];
   return {
     runs: rows,
