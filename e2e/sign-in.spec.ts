@@ -32,3 +32,21 @@ test("a wrong password is refused; ten failures throttle the account, others are
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).not.toHaveURL(/\/login/);
 });
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  // The forms post as server actions (multipart), screened by the server before Next.js reads
+  // them (lib/api/action-post-screen.ts): a well-formed one must still reach the action.
+  test("the sign-in form signs in and the header's form signs out", async ({ page }) => {
+    const user = await createUser("nojs");
+    await page.goto("/login");
+    await page.getByLabel("Email").fill(user.email);
+    await page.getByLabel("Password").fill(user.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).not.toHaveURL(/\/login/);
+    await page.screenshot({ path: screenshotPath("sign-in-no-js"), fullPage: true });
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page).toHaveURL(/\/login/);
+  });
+});

@@ -6,6 +6,7 @@
  */
 import http from "node:http";
 import path from "node:path";
+import { actionBodyLimit, routeHandlerMatcher, screenActionPost, type ActionPostScreen } from "../lib/api/action-post-screen";
 import { answerMalformedTarget } from "../lib/api/request-target";
 import { shutdownGraceMs } from "../lib/executor/mode";
 import { runShutdownHooks } from "../lib/executor/shutdown";
@@ -25,11 +26,25 @@ const handleRequest = app.getRequestHandler();
 const handleUpgrade = app.getUpgradeHandler();
 const { handleCompatUpgrade, refuseUpgrade } = await import("../lib/compat/upgrades");
 
+// Server-action POSTs whose body Next.js would fail on are refused (lib/api/action-post-screen.ts);
+// the build's manifests tell page paths from route handlers (in development they are partial).
+const distDir = path.join(root, ".next");
+const actionScreen: ActionPostScreen | null = dev ? null : { isRouteHandler: routeHandlerMatcher(distDir), limitBytes: actionBodyLimit(distDir) };
+
+function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  handleRequest(req, res).catch((err) => {
+    console.error("[server] request failed:", err);
+    if (!res.headersSent) res.writeHead(500).end();
+  });
+}
+
 const server = http.createServer((req, res) => {
   // Next.js answers a path it cannot percent-decode with a 500: refuse those here (400).
   if (answerMalformedTarget(req, res)) return;
-  handleRequest(req, res).catch((err) => {
-    console.error("[server] request failed:", err);
+  const screened = actionScreen ? screenActionPost(req, res, actionScreen) : req;
+  if (!(screened instanceof Promise)) return handle(screened, res);
+  screened.then((checked) => checked && handle(checked, res)).catch((err) => {
+    console.error("[server] screening a form post failed:", err);
     if (!res.headersSent) res.writeHead(500).end();
   });
 });

@@ -10,11 +10,13 @@ export interface SignInState {
   email: string;
 }
 
-export async function signInAction(_prev: SignInState | null, formData: FormData): Promise<SignInState | null> {
-  const email = formData.get("email");
-  const password = formData.get("password");
+export async function signInAction(_prev: SignInState | null, formData: unknown): Promise<SignInState | null> {
+  // Called over HTTP with anything at all: only a form's fields count.
+  const field = (name: string) => (formData instanceof FormData ? formData.get(name) : null);
+  const email = field("email");
+  const password = field("password");
   // Back to the page that asked for sign-in (an invitation link, say), if it is one of ours.
-  const redirectTo = safeCallbackPath(formData.get("callbackUrl")) ?? "/";
+  const redirectTo = safeCallbackPath(field("callbackUrl")) ?? "/";
   const typed = typeof email === "string" ? email.slice(0, 320) : "";
   if (typeof email !== "string" || typeof password !== "string" || !email || !password) {
     return { error: "Enter your email and password.", email: typed };

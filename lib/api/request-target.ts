@@ -19,12 +19,20 @@ export function malformedPath(target: string): string | null {
   return null;
 }
 
+/**
+ * Answers a request the server refuses before Next.js sees it, with the API's error body
+ * (the connection is closed: an unread body may follow).
+ */
+export function refuseBeforeNext(res: ServerResponse, status: number, code: string, message: string): void {
+  const body = JSON.stringify({ code, message });
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body), connection: "close" });
+  res.end(body);
+}
+
 /** Answers 400 for a request with an undecodable path; returns whether it did. */
 export function answerMalformedTarget(req: IncomingMessage, res: ServerResponse): boolean {
   const problem = malformedPath(req.url ?? "/");
   if (!problem) return false;
-  const body = JSON.stringify({ code: "bad_request", message: problem });
-  res.writeHead(400, { "content-type": "application/json", "content-length": Buffer.byteLength(body), connection: "close" });
-  res.end(body);
+  refuseBeforeNext(res, 400, "bad_request", problem);
   return true;
 }

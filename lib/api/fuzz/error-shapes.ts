@@ -49,6 +49,9 @@ export function errorBodyProblem(c: HttpCase, r: HttpResult): string | null {
   } catch {
     return "4xx body is not valid JSON";
   }
+  // Off our routes, a form body the server refused before Next.js (lib/api/action-post-screen.ts)
+  // is answered in Flowdeck's shape, whichever product's path it was aimed at.
+  if (c.mayMissRoute && SHAPES.flowdeck(r.status).safeParse(body).success) return null;
   const result = SHAPES[c.shape](r.status).safeParse(body);
   if (result.success) return null;
   if (c.altShape && c.altShape !== "none" && SHAPES[c.altShape](r.status).safeParse(body).success) return null;
