@@ -41,6 +41,12 @@ export function setDemoRole(role: "owner" | "admin" | "member" | "viewer") {
 
 /** Drops files onto an element the way a browser drag-and-drop does (DataTransfer + drop). */
 export async function dropFiles(page: Page, selector: string, files: { name: string; mimeType: string; content: string }[]) {
+  // A drop before React has hydrated the dropzone reaches no handler and is lost: wait until
+  // React has attached its props to the element.
+  await page.waitForFunction((sel) => {
+    const el = document.querySelector(sel);
+    return !!el && Object.keys(el).some((k) => k.startsWith("__reactProps"));
+  }, selector);
   const dataTransfer = await page.evaluateHandle((list) => {
     const dt = new DataTransfer();
     for (const f of list) dt.items.add(new File([f.content], f.name, { type: f.mimeType }));

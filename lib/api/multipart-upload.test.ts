@@ -285,8 +285,9 @@ describe.each(["local disk", "S3"] as const)("uploads on %s", (storage) => {
         `peak (garbage included): rss ${mb(peak.rss)}, arrayBuffers ${mb(peak.arrayBuffers)} (${ticks} samples)`,
     );
     // Buffered whole, the file alone would hold 40 MB of array buffers (and rss with it). The
-    // S3 store holds one 5 MiB part buffer; "live" also counts buffers freed but not yet swept.
-    expect(live.arrayBuffers).toBeLessThan(size * 0.4);
+    // S3 store fills one 5 MiB part while it sends the one before; "live" also counts a part
+    // just sent and not yet swept (seen: 6.3, 11.3 and 16.3 MB — one to three parts).
+    expect(live.arrayBuffers).toBeLessThan(size / 2);
     expect(live.rss).toBeLessThan(size / 2);
     expect(peak.rss).toBeLessThan(size / 2);
 

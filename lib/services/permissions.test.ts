@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyMigrations } from "../db/migrate";
 import { db } from "../db/client";
 import { shutdownSandboxPool } from "../engine";
+import { stopExecutor } from "../executor";
 import { demoWorkflows } from "../demo/workflows";
 import type { Actor, Role } from "../schemas/workspace";
 import { createApiKey, listApiKeys, listApiKeysReadOnly, revokeApiKey } from "./api-keys";
@@ -45,6 +46,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // Runs the tests started may still be executing: let the executor stop them before the
+  // database closes (otherwise their last writes fail and are logged).
+  await stopExecutor(0);
   await shutdownSandboxPool();
   await db.$disconnect();
 });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyMigrations } from "../db/migrate";
 import { db } from "../db/client";
 import { shutdownSandboxPool } from "../engine";
+import { stopExecutor } from "../executor";
 import type { Actor } from "../schemas/workspace";
 import { ForbiddenError, ValidationError } from "./errors";
 import { cancelRuns, MAX_BULK_RUNS, rerunRuns } from "./run-bulk";
@@ -53,6 +54,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // Cancelled runs may still be writing their last events: let the executor finish before the
+  // database closes.
+  await stopExecutor(0);
   await shutdownSandboxPool();
   await db.$disconnect();
 });
