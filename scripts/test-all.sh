@@ -73,16 +73,41 @@ const read = (f) => { try { return JSON.parse(fs.readFileSync(f, "utf8")); } cat
 const [buildStatus, dir, unitStatus, pgStatus] = process.argv.slice(2);
 const v = read(`${dir}/vitest.json`), vpg = read(`${dir}/vitest-pg.json`), p = read(`${dir}/playwright.json`);
 let passed = 0, failed = 0;
+// What failed, named just above the last line: CI logs are often read from their tail.
+const named = [];
+const firstLine = (text) => String(text ?? "").replace(/\x1b\[[0-9;]*m/g, "").trim().split("\n")[0].slice(0, 200);
 // A vitest run: its tests; one failure more when it failed without a failing test (a file
 // that could not load, an unhandled error, PostgreSQL missing in CI) or left no report.
-const vitestRun = (report, status) => {
-  if (report) { passed += report.numPassedTests; failed += report.numFailedTests; }
-  if ((!report && status !== "skipped") || (status !== "0" && status !== "skipped" && !(report?.numFailedTests > 0))) failed += 1;
+const vitestRun = (label, report, status) => {
+  if (report) {
+    passed += report.numPassedTests; failed += report.numFailedTests;
+    for (const file of report.testResults) {
+      const where = file.name.replace(process.cwd() + "/", "");
+      const failures = file.assertionResults.filter((t) => t.status === "failed");
+      for (const t of failures) named.push(`${label}: ${where} › ${t.fullName} — ${firstLine(t.failureMessages?.[0])}`);
+      if (file.status === "failed" && failures.length === 0) named.push(`${label}: ${where} — ${firstLine(file.message) || "the file failed"}`);
+    }
+  }
+  if ((!report && status !== "skipped") || (status !== "0" && status !== "skipped" && !(report?.numFailedTests > 0))) {
+    failed += 1;
+    named.push(`${label}: exit ${status} ${report ? "without a failing test (an unhandled error? see its output above)" : "and no report"}`);
+  }
 };
-vitestRun(v, unitStatus);
-vitestRun(vpg, pgStatus);
-if (p) { passed += p.stats.expected + (p.stats.flaky || 0); failed += p.stats.unexpected; } else failed += 1;
-if (buildStatus !== "0") failed += 1; // the build itself failed
+vitestRun("vitest on SQLite", v, unitStatus);
+vitestRun("vitest on PostgreSQL", vpg, pgStatus);
+const playwrightFailures = (suite) => [
+  ...(suite.specs ?? []).flatMap((spec) => spec.tests.filter((t) => t.status === "unexpected").map((t) => {
+    const error = t.results.at(-1)?.errors?.[0]?.message;
+    return `playwright: ${spec.file}:${spec.line} › ${spec.title} — ${firstLine(error)}`;
+  })),
+  ...(suite.suites ?? []).flatMap(playwrightFailures),
+];
+if (p) {
+  passed += p.stats.expected + (p.stats.flaky || 0); failed += p.stats.unexpected;
+  named.push(...p.suites.flatMap(playwrightFailures), ...(p.errors ?? []).map((e) => `playwright: ${firstLine(e.message)}`));
+} else { failed += 1; named.push("playwright: no report"); }
+if (buildStatus !== "0") { failed += 1; named.push("the production build failed"); }
+if (named.length > 0) console.log(["Failed:", ...named.slice(0, 30).map((line) => `  ${line}`)].join("\n"));
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);
 JS

@@ -143,7 +143,9 @@ describe("executeWorkflow", () => {
     expect(outcome.outputs).toEqual({ joined: "left+right" });
     const [l, r] = timeline;
     expect(l.start < r.end! && r.start < l.end!).toBe(true);
-    expect(elapsed).toBeLessThan(350);
+    // Less than the two sleeps back to back; the overlap above is the exact check, this one
+    // leaves a loaded CI machine its scheduling noise.
+    expect(elapsed).toBeLessThan(400);
   });
 
   it("respects maxConcurrency", async () => {
