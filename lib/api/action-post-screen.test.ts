@@ -10,6 +10,7 @@ import path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { actionBodyLimit, routeHandlerMatcher } from "./action-post-screen";
+import { replyArgumentsProblem, replyFormProblem } from "./action-reply-shape";
 import { startTestServer, testServerUnavailable, type TestServer } from "./test-server";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -111,6 +112,43 @@ describe.skipIf(skip)("server-action POSTs over HTTP", () => {
         expect(res.status, `${name}(${JSON.stringify(list).slice(0, 200)})`).toBeLessThan(500);
       }), { numRuns: 30, seed: 3 });
     }
+  });
+
+  it("arguments with generated React references: refused with 400 exactly when the check says so, otherwise the action answers; never a 5xx", async () => {
+    // Every kind letter React's decoder knows, hex row ids, paths, and junk after the "$".
+    const ref = fc.tuple(
+      fc.constantFrom(..."$@hHTQWKiIN-uDnAOoUSsLlGgMmVBRrXx0123456789abcdefz:"),
+      fc.oneof(fc.constantFrom("", "0", "1", "2", "a", "-5", "9".repeat(301), ":0", ":a", ":constructor", "0:0:0"), fc.string({ maxLength: 6 })),
+    ).map(([kind, rest]) => `$${kind}${rest}`);
+    const leaf = fc.oneof(ref, ref, fc.jsonValue({ maxDepth: 0 }));
+    const value = fc.oneof(leaf, fc.array(leaf, { maxLength: 3 }), fc.dictionary(fc.constantFrom("a", "email", "0"), leaf, { maxKeys: 2 }));
+    const args = fc.array(value, { maxLength: 3 });
+    const row = fc.tuple(fc.constantFrom("1", "2", "10"), fc.oneof(args.map((a) => JSON.stringify(a)), fc.constant("not json")));
+    const body = fc.oneof(
+      args.map((a) => JSON.stringify(a)),
+      fc.tuple(fc.array(row, { maxLength: 2 }), args, fc.array(row, { maxLength: 1 })).map(([before, root, after]) => {
+        const f = new FormData();
+        for (const [name, text] of before) f.append(name, text);
+        f.append("0", JSON.stringify(root));
+        for (const [name, text] of after) f.append(name, text);
+        return f;
+      }),
+    );
+    let refused = 0;
+    await fc.assert(fc.asyncProperty(body, async (b) => {
+      const text = typeof b === "string";
+      const res = await fetch(`${server.url}/login`, {
+        method: "POST", redirect: "manual", body: b,
+        headers: { "next-action": actionIds.signInAction, ...(text ? { "content-type": "text/plain;charset=UTF-8" } : {}) },
+      });
+      const answer = await res.text();
+      const problem = text ? replyArgumentsProblem(b) : replyFormProblem(b);
+      const shown = text ? b : JSON.stringify([...b.entries()]);
+      expect(res.status, `${shown} → ${answer.slice(0, 300)}`).toBe(problem ? 400 : 200);
+      if (problem) refused++;
+    }), { numRuns: 300, seed: 5 });
+    expect(refused).toBeGreaterThan(50); // the generator reaches both sides
+    expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
   });
 
   it("a route handler's upload is not read here (the route answers), and the server stays healthy", async () => {

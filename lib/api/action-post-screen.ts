@@ -4,8 +4,8 @@
  * A POST to a page path (or to no route at all) carrying a multipart body, or a `Next-Action`
  * header, goes to Next.js's server-action handling: a no-JavaScript form submission, or an
  * action called from the browser. Next.js answers 500 when that body does not parse
- * (multipart without its closing boundary, a reply that is not JSON) or is over the action
- * body limit. Those are the client's mistakes: here they get 400 / 413 with the API's error
+ * (multipart without its closing boundary, a reply that is not JSON or refers to what it does
+ * not hold) or is over the action body limit. Those are the client's mistakes: here they get 400 / 413 with the API's error
  * body. A body that parses is handed on unchanged (replayed from the buffer it was read into).
  *
  * Route handlers (app/**\/route.ts) take their own bodies, streamed (uploads): their POSTs are
@@ -14,6 +14,7 @@
 import { readFileSync } from "node:fs";
 import { IncomingMessage, type ServerResponse } from "node:http";
 import path from "node:path";
+import { replyArgumentsProblem, replyFormProblem } from "./action-reply-shape";
 import { refuseBeforeNext } from "./request-target";
 
 interface RoutesManifest {
@@ -99,31 +100,21 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too_la
   });
 }
 
-/** A JSON array, as React's client encodes an action's arguments. */
-const isJsonArray = (text: string) => {
-  try {
-    return Array.isArray(JSON.parse(text));
-  } catch {
-    return false;
-  }
-};
-
 /**
- * Why the body would not parse the way Next.js reads it, or null when it does. An action's
- * arguments are a JSON array: the whole text, or the form's field "0" (the other fields are
- * what it refers to). Only the shape is checked, not what React makes of the contents.
+ * Why the body would not parse the way Next.js reads it, or null when it does. A form post
+ * must be a multipart form; an action's arguments a JSON array (the whole text, or the form's
+ * field "0", after the rows it refers to) holding only what our actions take
+ * (action-reply-shape.ts).
  */
 async function bodyProblem(kind: BodyKind, body: Buffer, contentType: string): Promise<string | null> {
-  if (kind === "reply-text") return isJsonArray(body.toString("utf8")) ? null : "A server action's arguments must be a JSON array";
+  if (kind === "reply-text") return replyArgumentsProblem(body.toString("utf8"));
   let form: FormData;
   try {
     form = await new Response(new Uint8Array(body), { headers: { "content-type": contentType } }).formData();
   } catch {
     return "The multipart/form-data body does not parse (check the boundary and the closing delimiter)";
   }
-  if (kind === "form") return null;
-  const root = form.get("0");
-  return typeof root === "string" && isJsonArray(root) ? null : "A server action's arguments must be a JSON array in the form field \"0\"";
+  return kind === "form" ? null : replyFormProblem(form);
 }
 
 /** The same request, its body served from `body` (it was read from the socket already). */

@@ -1,0 +1,123 @@
+/**
+ * Whether a server action's arguments, as React's client encodes them (a "reply"), hold only
+ * what Flowdeck's actions take: plain JSON values, the scalars React writes as `$` strings
+ * (undefined, dates, bigints, NaN, ±Infinity, -0), forms (`$K`), and references to parts of
+ * the arguments themselves (`$0:key:…`, written for an object passed twice).
+ *
+ * React decodes everything else too — Maps, Sets, blobs, streams, promises, server references
+ * — and answers 500 when such a reference points nowhere (`["$Q1"]` with no row 1), when a
+ * row is not JSON, or when nesting exhausts the stack. No action here takes those, and the
+ * browser never sends them, so they are refused as the client's mistake instead.
+ *
+ * Rows: the root is row 0. A multipart reply carries other rows as fields named by their
+ * decimal id; Next.js streams the body, so only the fields before "0" exist when the root is
+ * read (a reference to a later one is "Invalid forward reference").
+ */
+
+/** Deeper than this, React's recursive decoding may run out of stack (it did at 5,000). */
+export const MAX_REPLY_DEPTH = 1000;
+/** React's own limit (MAX_BIGINT_DIGITS); longer is an error inside its decoder. */
+const MAX_BIGINT_DIGITS = 300;
+
+/** `$` + one of these is a value on its own: $$ (an escaped "$"), undefined, Date, NaN, Infinity, -0 / -Infinity. */
+const SCALAR_KINDS = new Set(["$", "u", "D", "N", "I", "-"]);
+/**
+ * The other kinds React's decoder knows (its parseModelString): promises, server and temporary
+ * references, Maps, Sets, iterators, typed arrays, blobs, streams. Any other `$` string is a
+ * reference to a row (`$<hex id>[:key…]`), so `$B1` is a blob but `$F1` is row 0xF1.
+ */
+const REFUSED_KINDS = new Set("@hHTQWiAOoUSsLlGgMmVBRrXx");
+
+type RowRead = { ok: true; value: unknown } | { ok: false; problem: string };
+/** Reads row `id`, met at `depth`: React decodes a referenced row inside the reference, so depths add up. */
+type ReadRow = (id: number, depth: number) => RowRead;
+
+/**
+ * Why React's decoder would fail on these arguments, or take something no action here
+ * accepts; null when they are fine. `root` is row 0's text; `rows` the other rows' texts
+ * that precede it, by id.
+ */
+export function replyArgumentsProblem(root: string, rows: ReadonlyMap<number, string> = new Map()): string | null {
+  let args: unknown;
+  try {
+    args = JSON.parse(root);
+  } catch {
+    return "A server action's arguments must be a JSON array";
+  }
+  if (!Array.isArray(args)) return "A server action's arguments must be a JSON array";
+
+  const parsed = new Map<number, unknown>([[0, args]]);
+  const pending: { value: unknown; depth: number }[] = [{ value: args, depth: 0 }];
+  const readRow: ReadRow = (id, depth) => {
+    if (parsed.has(id)) return { ok: true, value: parsed.get(id) };
+    const text = rows.get(id);
+    if (text === undefined) return { ok: false, problem: `refers to row ${id}, which the body does not hold before the arguments` };
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return { ok: false, problem: `refers to row ${id}, which is not JSON` };
+    }
+    parsed.set(id, value);
+    pending.push({ value, depth });
+    return { ok: true, value };
+  };
+
+  for (let item = pending.pop(); item; item = pending.pop()) {
+    const { value, depth } = item;
+    if (typeof value === "string") {
+      const problem = value.startsWith("$") ? referenceProblem(value, (id) => readRow(id, depth)) : null;
+      if (problem) return `A server action's argument ${JSON.stringify(value.slice(0, 40))} ${problem}`;
+      continue;
+    }
+    if (value === null || typeof value !== "object") continue;
+    if (depth >= MAX_REPLY_DEPTH) return `A server action's arguments may nest at most ${MAX_REPLY_DEPTH} levels deep`;
+    for (const child of Array.isArray(value) ? value : Object.values(value)) pending.push({ value: child, depth: depth + 1 });
+  }
+  return null;
+}
+
+/**
+ * The same for a multipart reply: the arguments are field "0", and the rows they may refer to
+ * are the numbered fields before it (Next.js streams the body: later ones do not exist yet).
+ */
+export function replyFormProblem(form: FormData): string | null {
+  const rows = new Map<number, string>();
+  const seen = new Set<string>();
+  for (const [name, value] of form) {
+    if (name === "0") {
+      if (typeof value !== "string") break;
+      return form.getAll("0").length > 1 ? "A server action's arguments must be given once (field \"0\")" : replyArgumentsProblem(value, rows);
+    }
+    if (!/^[1-9]\d*$/.test(name)) continue; // a form's fields (`_1_name`), read through `$K`
+    if (seen.has(name)) return `A server action's row ${name} is given twice`;
+    seen.add(name);
+    if (typeof value === "string") rows.set(Number(name), value);
+  }
+  return "A server action's arguments must be a JSON array in the form field \"0\"";
+}
+
+/** What is wrong with one `$` string, or null when React reads it as a value an action can take. */
+function referenceProblem(value: string, readRow: (id: number) => RowRead): string | null {
+  const kind = value[1];
+  if (kind !== undefined && SCALAR_KINDS.has(kind)) return null;
+  if (kind === "n") {
+    const digits = value.slice(2);
+    return /^-?\d+$/.test(digits) && digits.length <= MAX_BIGINT_DIGITS ? null : "is not a bigint of at most 300 digits";
+  }
+  // A form: its fields are read by name prefix, and none at all is an empty form.
+  if (kind === "K") return null;
+  if (REFUSED_KINDS.has(kind)) return "is a kind of React value (a Map, Set, blob, stream, promise, typed array, server reference…) that Flowdeck's actions do not take";
+  // A reference to a row, or to a path inside one: `$<hex id>[:key…]`.
+  const [id, ...path] = value.slice(1).split(":");
+  if (!/^[0-9a-f]+$/i.test(id)) return "is not a reference to a row (`$<hex id>`; write a literal \"$\" as \"$$\")";
+  const row = readRow(parseInt(id, 16));
+  if (!row.ok) return row.problem;
+  let at = row.value;
+  for (const key of path) {
+    // React follows own properties only, and only through objects it has already built.
+    if (at === null || typeof at !== "object" || !Object.hasOwn(at, key)) return "refers to a path the arguments do not hold";
+    at = (at as Record<string, unknown>)[key];
+  }
+  return null;
+}
