@@ -151,6 +151,31 @@ describe.skipIf(skip)("server-action POSTs over HTTP", () => {
     expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
   });
 
+  it("a form posted without JavaScript: the page's own form reaches the action; broken action references get 400", async () => {
+    const page = await (await fetch(`${server.url}/login`)).text();
+    const hidden = [...page.matchAll(/<input type="hidden" name="([^"]+)"(?: value="([^"]*)")?\/>/g)]
+      .map(([, name, value]) => [name, (value ?? "").replaceAll("&quot;", '"').replaceAll("&amp;", "&")] as const);
+    expect(hidden.map(([name]) => name)).toContain("$ACTION_REF_1");
+    const submit = (fields: (readonly [string, string])[]) => {
+      const body = new FormData();
+      for (const [name, value] of fields) body.append(name, value);
+      return fetch(`${server.url}/login`, { method: "POST", body, redirect: "manual" });
+    };
+    const own = await submit([...hidden, ["email", "nobody@flowdeck.local"], ["password", "wrong"]]);
+    expect(own.status).toBe(200);
+    expect(await own.text()).toContain("That email and password do not match an account.");
+    const meta = JSON.parse(hidden.find(([name]) => name === "$ACTION_1:0")![1]) as { id: string };
+    for (const fields of [
+      [["$ACTION_REF_1", ""], ["$ACTION_1:0", JSON.stringify({ id: meta.id, bound: "$@1" })]],
+      [["$ACTION_REF_1", ""], ["$ACTION_1:0", JSON.stringify({ id: meta.id, bound: ["$Q1"] })]],
+      [["$ACTION_REF_1", ""], ["$ACTION_1:0", JSON.stringify({ id: meta.id, bound: "$@1" })], ["$ACTION_1:1", '{"not":"an array"}']],
+    ] as [string, string][][]) {
+      const res = await submit(fields);
+      expect(res.status, JSON.stringify(fields)).toBe(400);
+      expect(await res.json()).toMatchObject({ code: "bad_request", message: expect.stringMatching(/form's bound argument/) });
+    }
+  });
+
   it("a route handler's upload is not read here (the route answers), and the server stays healthy", async () => {
     const upload = await post("/api/v1/files", form("XX"), unclosed);
     expect(upload.status).toBe(401); // the route's own answer: no API key

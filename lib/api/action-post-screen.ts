@@ -14,7 +14,7 @@
 import { readFileSync } from "node:fs";
 import { IncomingMessage, type ServerResponse } from "node:http";
 import path from "node:path";
-import { replyArgumentsProblem, replyFormProblem } from "./action-reply-shape";
+import { formActionProblem, replyArgumentsProblem, replyFormProblem } from "./action-reply-shape";
 import { refuseBeforeNext } from "./request-target";
 
 interface RoutesManifest {
@@ -102,7 +102,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too_la
 
 /**
  * Why the body would not parse the way Next.js reads it, or null when it does. A form post
- * must be a multipart form; an action's arguments a JSON array (the whole text, or the form's
+ * must be a multipart form whose action reference, if any, holds; an action's arguments a JSON array (the whole text, or the form's
  * field "0", after the rows it refers to) holding only what our actions take
  * (action-reply-shape.ts).
  */
@@ -114,7 +114,7 @@ async function bodyProblem(kind: BodyKind, body: Buffer, contentType: string): P
   } catch {
     return "The multipart/form-data body does not parse (check the boundary and the closing delimiter)";
   }
-  return kind === "form" ? null : replyFormProblem(form);
+  return kind === "form" ? formActionProblem(form) : replyFormProblem(form);
 }
 
 /** The same request, its body served from `body` (it was read from the socket already). */

@@ -6,7 +6,7 @@
 import { createRequire } from "node:module";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MAX_REPLY_DEPTH, replyArgumentsProblem, replyFormProblem } from "./action-reply-shape";
+import { formActionProblem, MAX_REPLY_DEPTH, replyArgumentsProblem, replyFormProblem } from "./action-reply-shape";
 
 // The encoder Next.js's browser bundle calls for a server action's arguments.
 const { encodeReply } = createRequire(import.meta.url)("next/dist/compiled/react-server-dom-turbopack/client.edge") as {
@@ -92,5 +92,29 @@ describe("what React would fail on, or our actions do not take, is refused", () 
     expect(replyFormProblem(form(["0", "[]"], ["0", "[]"]))).toMatch(/once/);
     expect(replyFormProblem(form(["_1_name", "x"]))).toMatch(/field "0"/);
     expect(replyFormProblem(form(["0", new Blob(["[]"])]))).toMatch(/field "0"/);
+  });
+});
+
+describe("a form posted without JavaScript", () => {
+  const ref = (meta: unknown, ...rows: [string, string][]) =>
+    form(["$ACTION_REF_1", ""], ["$ACTION_1:0", typeof meta === "string" ? meta : JSON.stringify(meta)], ...rows.map(([n, v]) => [`$ACTION_1:${n}`, v] as [string, string]), ["email", "a@b.c"]);
+
+  it("as React renders a useActionState form, a plain action id, or no action fields: passes", () => {
+    expect(formActionProblem(ref({ id: "60e8", bound: "$@1" }, ["1", "[null]"]))).toBeNull();
+    expect(formActionProblem(ref({ id: "60e8", bound: null }))).toBeNull();
+    expect(formActionProblem(ref({ id: "60e8", bound: [1, "$$x"] }))).toBeNull();
+    expect(formActionProblem(form(["$ACTION_ID_60e8", ""], ["email", "x"]))).toBeNull();
+    expect(formActionProblem(form(["email", "x"]))).toBeNull();
+  });
+
+  it.each([
+    [ref({ id: "60e8", bound: "$@1" }), /row the form does not hold/],
+    [ref({ id: "60e8", bound: "$@1" }, ["1", '["$Q1"]']), /bound argument "\$Q1"/],
+    [ref({ id: "60e8", bound: "$@1" }, ["1", "not json"]), /bound arguments must be a JSON array/],
+    [ref({ id: "60e8", bound: "x" }), /null, an array/],
+    [ref({ bound: null }), /name an action/],
+    [ref("junk"), /must be JSON/],
+  ])("refused: %#", (body, reason) => {
+    expect(formActionProblem(body)).toMatch(reason);
   });
 });

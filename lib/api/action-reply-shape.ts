@@ -97,6 +97,45 @@ export function replyFormProblem(form: FormData): string | null {
   return "A server action's arguments must be a JSON array in the form field \"0\"";
 }
 
+/**
+ * The same for a form posted without JavaScript (React's `decodeAction`). A form whose action
+ * has bound arguments (a `useActionState` form does) names the action in `$ACTION_REF_<k>`'s
+ * row `$ACTION_<k>:0`, `{"id": …, "bound": …}`; `bound` is null, an array, or `$@<n>`, a
+ * promise of row `$ACTION_<k>:<n>`, which holds the arguments array. The whole form is read
+ * before it is decoded, so every row is there, whatever its place.
+ */
+export function formActionProblem(form: FormData): string | null {
+  for (const name of form.keys()) {
+    const ref = /^\$ACTION_REF_(.*)$/.exec(name);
+    if (!ref) continue;
+    const prefix = `$ACTION_${ref[1]}:`;
+    const rows = new Map<number, string>();
+    for (const [field, value] of form) {
+      if (field.startsWith(prefix) && /^\d+$/.test(field.slice(prefix.length)) && typeof value === "string") rows.set(Number(field.slice(prefix.length)), value);
+    }
+    let meta: unknown;
+    try {
+      meta = JSON.parse(rows.get(0) ?? "");
+    } catch {
+      return `A form's action reference ${prefix}0 must be JSON`;
+    }
+    if (meta === null || typeof meta !== "object" || typeof (meta as { id?: unknown }).id !== "string") return `A form's action reference ${prefix}0 must name an action`;
+    const bound = (meta as { bound?: unknown }).bound ?? null;
+    let boundText: string | undefined;
+    if (typeof bound === "string" && /^\$@[0-9a-f]+$/i.test(bound)) {
+      boundText = rows.get(parseInt(bound.slice(2), 16));
+      if (boundText === undefined) return `A form's bound arguments (${bound}) refer to a row the form does not hold`;
+    } else if (Array.isArray(bound)) {
+      boundText = JSON.stringify(bound);
+    } else if (bound !== null) {
+      return "A form's bound arguments must be null, an array, or a reference to one";
+    }
+    const problem = boundText === undefined ? null : replyArgumentsProblem(boundText, rows);
+    if (problem) return problem.replace("A server action's arguments", "A form's bound arguments").replace("A server action's argument", "A form's bound argument");
+  }
+  return null;
+}
+
 /** What is wrong with one `$` string, or null when React reads it as a value an action can take. */
 function referenceProblem(value: string, readRow: (id: number) => RowRead): string | null {
   const kind = value[1];
