@@ -151,6 +151,22 @@ describe.skipIf(skip)("server-action POSTs over HTTP", () => {
     expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
   });
 
+  it("arguments over React's array limit: 400 (React's decoder would throw); just under it, the action answers", async () => {
+    const call = (args: unknown[]) => post("/login", { "next-action": actionIds.signInAction, "content-type": "text/plain;charset=UTF-8" }, JSON.stringify(args));
+    const half = "x".repeat(500_000);
+    const refs = (n: number) => [[1, 2, 3], ...Array.from({ length: n }, () => "$0:0")];
+    for (const args of [[half, half], refs(19), refs(40)]) {
+      const res = await call(args);
+      expect(res.status, JSON.stringify(args).slice(0, 80)).toBe(400);
+      expect(await res.json()).toMatchObject({ code: "bad_request", message: expect.stringMatching(/array slots/) });
+    }
+    for (const args of [[half], [{ a: half, b: half.slice(10) }], refs(3)]) {
+      const res = await call(args);
+      expect(res.status, JSON.stringify(args).slice(0, 80)).toBe(200);
+      expect(await res.text()).toContain("Enter your email and password.");
+    }
+  });
+
   it("a form posted without JavaScript: the page's own form reaches the action; broken action references get 400", async () => {
     const page = await (await fetch(`${server.url}/login`)).text();
     const hidden = [...page.matchAll(/<input type="hidden" name="([^"]+)"(?: value="([^"]*)")?\/>/g)]

@@ -6,7 +6,7 @@
 import { createRequire } from "node:module";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formActionProblem, MAX_REPLY_DEPTH, replyArgumentsProblem, replyFormProblem } from "./action-reply-shape";
+import { formActionProblem, MAX_ARRAY_SLOTS, MAX_REPLY_DEPTH, replyArgumentsProblem, replyFormProblem } from "./action-reply-shape";
 
 // The encoder Next.js's browser bundle calls for a server action's arguments.
 const { encodeReply } = createRequire(import.meta.url)("next/dist/compiled/react-server-dom-turbopack/client.edge") as {
@@ -81,6 +81,20 @@ describe("what React would fail on, or our actions do not take, is refused", () 
     const half = Math.floor(MAX_REPLY_DEPTH / 2) + 10;
     const nestedRef = (n: number, ref: string) => "[".repeat(n) + JSON.stringify(ref) + "]".repeat(n);
     expect(replyFormProblem(form(["1", nestedRef(half, "x")], ["0", nestedRef(half, "$1")]))).toMatch(/nest/);
+  });
+
+  it("more array slots than React decodes: long strings in arrays, references to arrays that multiply them", () => {
+    const text = "x".repeat(MAX_ARRAY_SLOTS / 2);
+    expect(replyArgumentsProblem(JSON.stringify([text]))).toBeNull();
+    expect(replyArgumentsProblem(JSON.stringify([text, text]))).toMatch(/array slots/);
+    // The same length in an object is no array slot (React counts only inside arrays).
+    expect(replyArgumentsProblem(JSON.stringify([{ a: text, b: text }]))).toBeNull();
+    // Each reference to an array may add everything counted so far.
+    const refs = (n: number) => JSON.stringify([[1, 2, 3], ...Array.from({ length: n }, () => "$0:0")]);
+    expect(replyArgumentsProblem(refs(3))).toBeNull();
+    expect(replyArgumentsProblem(refs(19))).toMatch(/array slots/);
+    expect(replyArgumentsProblem(JSON.stringify([{ a: [1] }, { b: "$0:0:a" }, { c: "$0:0:a" }]))).toBeNull(); // in objects: not counted
+    expect(replyArgumentsProblem(JSON.stringify([text.slice(1000), "$0:0", "$0:0"]))).toMatch(/array slots/); // string references add their length
   });
 
   it("a multipart reply: rows must come before the arguments, be JSON text, and be given once", () => {

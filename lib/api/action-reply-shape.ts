@@ -18,6 +18,8 @@
 export const MAX_REPLY_DEPTH = 1000;
 /** React's own limit (MAX_BIGINT_DIGITS); longer is an error inside its decoder. */
 const MAX_BIGINT_DIGITS = 300;
+/** React's default arraySizeLimit: array slots (elements, string lengths) one decode may count. */
+export const MAX_ARRAY_SLOTS = 1_000_000;
 
 /** `$` + one of these is a value on its own: $$ (an escaped "$"), undefined, Date, NaN, Infinity, -0 / -Infinity. */
 const SCALAR_KINDS = new Set(["$", "u", "D", "N", "I", "-"]);
@@ -47,7 +49,9 @@ export function replyArgumentsProblem(root: string, rows: ReadonlyMap<number, st
   if (!Array.isArray(args)) return "A server action's arguments must be a JSON array";
 
   const parsed = new Map<number, unknown>([[0, args]]);
-  const pending: { value: unknown; depth: number }[] = [{ value: args, depth: 0 }];
+  // `inArray`: inside an array, where React counts what it decodes against its array limit
+  // (a row's root counts too: React gives each row such a count).
+  const pending: { value: unknown; depth: number; inArray: boolean }[] = [{ value: args, depth: 0, inArray: true }];
   const readRow: ReadRow = (id, depth) => {
     if (parsed.has(id)) return { ok: true, value: parsed.get(id) };
     const text = rows.get(id);
@@ -59,20 +63,38 @@ export function replyArgumentsProblem(root: string, rows: ReadonlyMap<number, st
       return { ok: false, problem: `refers to row ${id}, which is not JSON` };
     }
     parsed.set(id, value);
-    pending.push({ value, depth });
+    pending.push({ value, depth, inArray: true });
     return { ok: true, value };
   };
 
+  // React's array limit, bounded from above: the slots of the arrays and of the strings in
+  // them; a reference to a string adds its length, and one to an array adds that array's
+  // count, which is at most everything counted so far: each may double the total.
+  let slots = 0;
+  let doublings = 0;
   for (let item = pending.pop(); item; item = pending.pop()) {
-    const { value, depth } = item;
+    const { value, depth, inArray } = item;
     if (typeof value === "string") {
-      const problem = value.startsWith("$") ? referenceProblem(value, (id) => readRow(id, depth)) : null;
-      if (problem) return `A server action's argument ${JSON.stringify(value.slice(0, 40))} ${problem}`;
+      if (!value.startsWith("$")) {
+        if (inArray) slots += value.length;
+        continue;
+      }
+      const read = readReference(value, (id) => readRow(id, depth));
+      if (typeof read === "string") return `A server action's argument ${JSON.stringify(value.slice(0, 40))} ${read}`;
+      if (!inArray) continue;
+      if (read.kind === "scalar") slots += value.length;
+      else if (typeof read.target === "string") slots += read.target.length;
+      else if (Array.isArray(read.target)) doublings++;
       continue;
     }
     if (value === null || typeof value !== "object") continue;
     if (depth >= MAX_REPLY_DEPTH) return `A server action's arguments may nest at most ${MAX_REPLY_DEPTH} levels deep`;
-    for (const child of Array.isArray(value) ? value : Object.values(value)) pending.push({ value: child, depth: depth + 1 });
+    const array = Array.isArray(value);
+    if (array) slots += value.length + 1;
+    for (const child of array ? value : Object.values(value)) pending.push({ value: child, depth: depth + 1, inArray: array });
+  }
+  if (slots * 2 ** doublings > MAX_ARRAY_SLOTS) {
+    return `A server action's arguments hold more than React decodes (${MAX_ARRAY_SLOTS.toLocaleString("en")} array slots, references to arrays counted again)`;
   }
   return null;
 }
@@ -136,16 +158,19 @@ export function formActionProblem(form: FormData): string | null {
   return null;
 }
 
-/** What is wrong with one `$` string, or null when React reads it as a value an action can take. */
-function referenceProblem(value: string, readRow: (id: number) => RowRead): string | null {
+/**
+ * What one `$` string is: a scalar, or a reference and the value it points at (in the raw
+ * JSON); a string saying what is wrong when React would fail on it or no action takes it.
+ */
+function readReference(value: string, readRow: (id: number) => RowRead): { kind: "scalar" } | { kind: "reference"; target: unknown } | string {
   const kind = value[1];
-  if (kind !== undefined && SCALAR_KINDS.has(kind)) return null;
+  if (kind !== undefined && SCALAR_KINDS.has(kind)) return { kind: "scalar" };
   if (kind === "n") {
     const digits = value.slice(2);
-    return /^-?\d+$/.test(digits) && digits.length <= MAX_BIGINT_DIGITS ? null : "is not a bigint of at most 300 digits";
+    return /^-?\d+$/.test(digits) && digits.length <= MAX_BIGINT_DIGITS ? { kind: "scalar" } : "is not a bigint of at most 300 digits";
   }
   // A form: its fields are read by name prefix, and none at all is an empty form.
-  if (kind === "K") return null;
+  if (kind === "K") return { kind: "scalar" };
   if (REFUSED_KINDS.has(kind)) return "is a kind of React value (a Map, Set, blob, stream, promise, typed array, server reference…) that Flowdeck's actions do not take";
   // A reference to a row, or to a path inside one: `$<hex id>[:key…]`.
   const [id, ...path] = value.slice(1).split(":");
@@ -158,5 +183,5 @@ function referenceProblem(value: string, readRow: (id: number) => RowRead): stri
     if (at === null || typeof at !== "object" || !Object.hasOwn(at, key)) return "refers to a path the arguments do not hold";
     at = (at as Record<string, unknown>)[key];
   }
-  return null;
+  return { kind: "reference", target: at };
 }
