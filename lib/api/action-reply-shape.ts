@@ -6,8 +6,13 @@
  *
  * React decodes everything else too — Maps, Sets, blobs, streams, promises, server references
  * — and answers 500 when such a reference points nowhere (`["$Q1"]` with no row 1), when a
- * row is not JSON, or when nesting exhausts the stack. No action here takes those, and the
- * browser never sends them, so they are refused as the client's mistake instead.
+ * row is not JSON, when nesting exhausts the stack, or when arrays pass its slot limit. No
+ * action here takes those, and the browser never sends them, so they are refused as the
+ * client's mistake instead.
+ *
+ * The rules follow React 19.3's decoder (inside Next.js 16.4). After an upgrade, the tests say
+ * whether they still hold: action-reply-shape.test.ts runs React's own client encoder through
+ * them, and action-post-screen.test.ts sends generated bodies to the server (never a 5xx).
  *
  * Rows: the root is row 0. A multipart reply carries other rows as fields named by their
  * decimal id; Next.js streams the body, so only the fields before "0" exist when the root is
