@@ -5,8 +5,9 @@
  * header, goes to Next.js's server-action handling: a no-JavaScript form submission, or an
  * action called from the browser. Next.js answers 500 when that body does not parse
  * (multipart without its closing boundary, a reply that is not JSON or refers to what it does
- * not hold) or is over the action body limit. Those are the client's mistakes: here they get 400 / 413 with the API's error
- * body. A body that parses is handed on unchanged (replayed from the buffer it was read into).
+ * not hold) or is over the action body limit. Those are the client's mistakes: here they get
+ * 400 / 413 with the API's error body. A body that parses is handed on unchanged (replayed
+ * from the buffer it was read into).
  *
  * Route handlers (app/**\/route.ts) take their own bodies, streamed (uploads): their POSTs are
  * never buffered here. Which paths they serve comes from the build's manifests.
@@ -102,9 +103,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too_la
 
 /**
  * Why the body would not parse the way Next.js reads it, or null when it does. A form post
- * must be a multipart form whose action reference, if any, holds; an action's arguments a JSON array (the whole text, or the form's
- * field "0", after the rows it refers to) holding only what our actions take
- * (action-reply-shape.ts).
+ * must be a multipart form whose action reference, if any, holds; an action's arguments a
+ * JSON array (the whole text, or the form's field "0", after the rows it refers to) holding
+ * only what our actions take (action-reply-shape.ts).
  */
 async function bodyProblem(kind: BodyKind, body: Buffer, contentType: string): Promise<string | null> {
   if (kind === "reply-text") return replyArgumentsProblem(body.toString("utf8"));

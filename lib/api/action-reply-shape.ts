@@ -42,16 +42,16 @@ type ReadRow = (id: number, depth: number) => RowRead;
 /**
  * Why React's decoder would fail on these arguments, or take something no action here
  * accepts; null when they are fine. `root` is row 0's text; `rows` the other rows' texts
- * that precede it, by id.
+ * that precede it, by id. `whose` starts the messages (whose arguments they are).
  */
-export function replyArgumentsProblem(root: string, rows: ReadonlyMap<number, string> = new Map()): string | null {
+export function replyArgumentsProblem(root: string, rows: ReadonlyMap<number, string> = new Map(), whose = "A server action's"): string | null {
   let args: unknown;
   try {
     args = JSON.parse(root);
   } catch {
-    return "A server action's arguments must be a JSON array";
+    return `${whose} arguments must be a JSON array`;
   }
-  if (!Array.isArray(args)) return "A server action's arguments must be a JSON array";
+  if (!Array.isArray(args)) return `${whose} arguments must be a JSON array`;
 
   const parsed = new Map<number, unknown>([[0, args]]);
   // `inArray`: inside an array, where React counts what it decodes against its array limit
@@ -85,7 +85,7 @@ export function replyArgumentsProblem(root: string, rows: ReadonlyMap<number, st
         continue;
       }
       const read = readReference(value, (id) => readRow(id, depth));
-      if (typeof read === "string") return `A server action's argument ${JSON.stringify(value.slice(0, 40))} ${read}`;
+      if (typeof read === "string") return `${whose} argument ${JSON.stringify(value.slice(0, 40))} ${read}`;
       if (!inArray) continue;
       if (read.kind === "scalar") slots += value.length;
       else if (typeof read.target === "string") slots += read.target.length;
@@ -93,13 +93,13 @@ export function replyArgumentsProblem(root: string, rows: ReadonlyMap<number, st
       continue;
     }
     if (value === null || typeof value !== "object") continue;
-    if (depth >= MAX_REPLY_DEPTH) return `A server action's arguments may nest at most ${MAX_REPLY_DEPTH} levels deep`;
+    if (depth >= MAX_REPLY_DEPTH) return `${whose} arguments may nest at most ${MAX_REPLY_DEPTH} levels deep`;
     const array = Array.isArray(value);
     if (array) slots += value.length + 1;
     for (const child of array ? value : Object.values(value)) pending.push({ value: child, depth: depth + 1, inArray: array });
   }
   if (slots * 2 ** doublings > MAX_ARRAY_SLOTS) {
-    return `A server action's arguments hold more than React decodes (${MAX_ARRAY_SLOTS.toLocaleString("en")} array slots, references to arrays counted again)`;
+    return `${whose} arguments hold more than React decodes (${MAX_ARRAY_SLOTS.toLocaleString("en")} array slots, references to arrays counted again)`;
   }
   return null;
 }
@@ -157,8 +157,10 @@ export function formActionProblem(form: FormData): string | null {
     } else if (bound !== null) {
       return "A form's bound arguments must be null, an array, or a reference to one";
     }
-    const problem = boundText === undefined ? null : replyArgumentsProblem(boundText, rows);
-    if (problem) return problem.replace("A server action's arguments", "A form's bound arguments").replace("A server action's argument", "A form's bound argument");
+    if (boundText !== undefined) {
+      const problem = replyArgumentsProblem(boundText, rows, "A form's bound");
+      if (problem) return problem;
+    }
   }
   return null;
 }
